@@ -1,0 +1,139 @@
+"""Artifact files: atomic writes and checked reads.
+
+Every artifact is written to a temporary file in the target directory and renamed into place,
+so an interrupted job never leaves a half-written output. Every ``.npz`` artifact carries a JSON
+``meta`` record (see :mod:`thermolearn.provenance`); :func:`load_npz` checks its kind (and, when
+asked, its config hash) and names the file in every error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import numpy as np
+
+
+class ArtifactError(RuntimeError):
+    """A missing, truncated, foreign or stale artifact; the message names the file."""
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
+        dir=path.parent,
+    )
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | Path, obj) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def write_csv(path: str | Path, frame, **kwargs) -> None:
+    """Write a pandas DataFrame atomically (index off unless asked)."""
+    kwargs.setdefault("index", False)
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, **kwargs)
+
+
+def save_npz(path: str | Path, meta: Mapping, **arrays: np.ndarray) -> None:
+    """Save arrays plus a JSON ``meta`` record atomically (uncompressed ``.npz``)."""
+    meta_json = json.dumps(dict(meta), sort_keys=True, default=_json_default)
+    with atomic_path(path, suffix=".npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, meta=np.array(meta_json), **arrays)
+
+
+def read_meta(path: str | Path) -> dict:
+    """Read only the ``meta`` record of an artifact (cheap)."""
+    return load_npz(path, arrays=False)[0]
+
+
+def load_npz(
+    path: str | Path,
+    kind: str | None = None,
+    config_hash: str | None = None,
+    arrays: bool | tuple[str, ...] = True,
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read an artifact written by :func:`save_npz`, checking it fully before returning.
+
+    Parameters
+    ----------
+    kind : str, optional
+        Expected ``meta["kind"]``; a different kind is a foreign file.
+    config_hash : str, optional
+        Expected ``meta["config_hash"]``; a different hash means the file was made by another
+        configuration (stale or foreign).
+    arrays : bool or tuple of str
+        ``True`` loads every array, ``False`` none, a tuple those names.
+
+    Raises
+    ------
+    ArtifactError
+        Naming ``path`` when it is missing, truncated, not an artifact, of another kind, or made
+        by another configuration.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ArtifactError(f"{path}: artifact missing")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if "meta" not in npz.files:
+                raise ArtifactError(f"{path}: not a thermolearn artifact (no 'meta' record)")
+            meta = json.loads(str(npz["meta"]))
+            if kind is not None and meta.get("kind") != kind:
+                raise ArtifactError(
+                    f"{path}: foreign artifact: kind {meta.get('kind')!r}, expected {kind!r}"
+                )
+            if config_hash is not None and meta.get("config_hash") != config_hash:
+                raise ArtifactError(
+                    f"{path}: made by another configuration (config hash "
+                    f"{meta.get('config_hash')}, expected {config_hash}); delete it or rerun "
+                    "the rule that makes it"
+                )
+            names = [n for n in npz.files if n != "meta"]
+            if arrays is False:
+                names = []
+            elif arrays is not True:
+                missing = set(arrays) - set(names)
+                if missing:
+                    raise ArtifactError(f"{path}: artifact lacks arrays {sorted(missing)}")
+                names = list(arrays)
+            data = {name: npz[name] for name in names}
+    except ArtifactError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path}: truncated or corrupt artifact ({type(exc).__name__}: {exc})") from None
+    return meta, data

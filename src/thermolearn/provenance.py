@@ -1,0 +1,59 @@
+"""What made an artifact: config values, code version, time."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import platform
+import subprocess
+from pathlib import Path
+
+from . import __version__
+from .config import REPO_ROOT
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """Package version plus the git commit of the checkout (``+dirty`` if modified)."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+        return f"{__version__}+g{commit}{'.dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+def provenance(kind: str, config: dict | None = None, **extra) -> dict:
+    """Metadata recorded inside every artifact.
+
+    Parameters
+    ----------
+    kind : str
+        Artifact kind, checked when the artifact is read back (e.g. ``"paper_a.md_process"``).
+    config : dict, optional
+        The config values the artifact depends on; stored verbatim with their hash.
+    """
+    from .config import config_hash
+
+    meta = {
+        "kind": kind,
+        "thermolearn_version": code_version(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "host": platform.node(),
+    }
+    if config is not None:
+        meta["config"] = config
+        meta["config_hash"] = config_hash(config)
+    meta.update(extra)
+    return meta
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO_ROOT.joinpath(*parts)

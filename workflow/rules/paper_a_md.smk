@@ -1,0 +1,98 @@
+# Paper A, stage 1: process design, relaxation measurement, molecular dynamics.
+
+
+rule paper_a_design:
+    input:
+        code=sources("paper_a/design.py", "paper_a/md/protocol.py"),
+    output:
+        "results/paper_a/processes.csv",
+    params:
+        seed=config["seed"],
+        paper_a={k: PAPER_A[k] for k in ("gas", "protocol", "design")},
+    log:
+        "results/logs/paper_a/design.log",
+    benchmark:
+        "results/benchmarks/paper_a/design.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_design.py"
+
+
+rule paper_a_md:
+    input:
+        code=sources("paper_a/md"),
+    output:
+        "results/paper_a/md/{process}.npz",
+    params:
+        paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol")},
+        row=lambda wc: DESIGN_ROWS[wc.process],
+    log:
+        "results/logs/paper_a/md/{process}.log",
+    benchmark:
+        "results/benchmarks/paper_a/md/{process}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=240,
+    script:
+        "../scripts/paper_a_md.py"
+
+
+rule paper_a_relaxation:
+    input:
+        code=sources("paper_a/md"),
+    output:
+        table="results/paper_a/relaxation/relaxation.csv",
+        times="results/paper_a/relaxation/relaxation_times.csv",
+    params:
+        seed=config["seed"],
+        paper_a={
+            "gas": PAPER_A["gas"],
+            "integrator": PAPER_A["integrator"],
+            "relaxation": PAPER_A["relaxation"],
+            "design": {"dL": PAPER_A["design"]["dL"]},
+        },
+    log:
+        "results/logs/paper_a/relaxation.log",
+    benchmark:
+        "results/benchmarks/paper_a/relaxation.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=120,
+    script:
+        "../scripts/paper_a_relaxation.py"
+
+
+rule paper_a_relaxation_figure:
+    input:
+        table="results/paper_a/relaxation/relaxation.csv",
+        times="results/paper_a/relaxation/relaxation_times.csv",
+        code=sources("paper_a/md/relaxation.py"),
+    output:
+        report(
+            "results/paper_a/figures/relaxation.png",
+            caption="../report/relaxation.rst",
+            category="Paper A: molecular dynamics",
+        ),
+    params:
+        paper_a=PAPER_A,
+    log:
+        "results/logs/paper_a/relaxation_figure.log",
+    benchmark:
+        "results/benchmarks/paper_a/relaxation_figure.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_relaxation_figure.py"
+
+
+TARGETS["paper_a_md"] = [
+    "results/paper_a/processes.csv",
+    "results/paper_a/figures/relaxation.png",
+] + expand("results/paper_a/md/{process}.npz", process=PROCESSES)
