@@ -2,12 +2,15 @@
 # A thin entry point: validate the config, include the stages, name the final targets.
 #   snakemake --cores 32                                   # paper scale (config.yaml)
 #   snakemake --cores 2 --configfile presets/demo.yaml     # laptop scale
+import os
+
 from snakemake.utils import min_version
 
 min_version("8.0")
 
 
-configfile: "config.yaml"
+# config.yaml beside this file, also when run with --directory elsewhere
+configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 include: "workflow/rules/common.smk"
@@ -15,6 +18,6 @@ include: "workflow/rules/paper_a_md.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

@@ -8,8 +8,11 @@ REPO = Path(workflow.basedir)
 SRC = REPO / "src"
 # The rules import the package from this checkout (also when it is not pip-installed).
 sys.path.insert(0, str(SRC))
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [str(SRC)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        [str(SRC)]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
 )
 
 from thermolearn.config import ConfigError, validate_config
@@ -26,7 +29,14 @@ wildcard_constraints:
 
 
 RESULTS = "results"
-CORE_SOURCES = ["__init__.py", "config.py", "io.py", "jobs.py", "plotting.py", "provenance.py"]
+CORE_SOURCES = [
+    "__init__.py",
+    "config.py",
+    "io.py",
+    "jobs.py",
+    "plotting.py",
+    "provenance.py",
+]
 
 
 def sources(*parts):
@@ -35,7 +45,7 @@ def sources(*parts):
     for part in parts:
         path = SRC / "thermolearn" / part
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    return [str(f.relative_to(REPO)) for f in files]
+    return [str(f) for f in files]
 
 
 PAPER_A = config["paper_a"]

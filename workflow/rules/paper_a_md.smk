@@ -6,17 +6,19 @@ rule paper_a_design:
         code=sources("paper_a/design.py", "paper_a/md/protocol.py"),
     output:
         "results/paper_a/processes.csv",
-    params:
-        seed=config["seed"],
-        paper_a={k: PAPER_A[k] for k in ("gas", "protocol", "design")},
     log:
         "results/logs/paper_a/design.log",
     benchmark:
         "results/benchmarks/paper_a/design.tsv"
+    conda:
+        "../../envs/md.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        seed=config["seed"],
+        paper_a={k: PAPER_A[k] for k in ("gas", "protocol", "design")},
     script:
         "../scripts/paper_a_design.py"
 
@@ -26,17 +28,19 @@ rule paper_a_md:
         code=sources("paper_a/md"),
     output:
         "results/paper_a/md/{process}.npz",
-    params:
-        paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol")},
-        row=lambda wc: DESIGN_ROWS[wc.process],
     log:
         "results/logs/paper_a/md/{process}.log",
     benchmark:
         "results/benchmarks/paper_a/md/{process}.tsv"
+    conda:
+        "../../envs/md.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=240,
+    params:
+        paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol")},
+        row=lambda wc: DESIGN_ROWS[wc.process],
     script:
         "../scripts/paper_a_md.py"
 
@@ -47,6 +51,16 @@ rule paper_a_relaxation:
     output:
         table="results/paper_a/relaxation/relaxation.csv",
         times="results/paper_a/relaxation/relaxation_times.csv",
+    log:
+        "results/logs/paper_a/relaxation.log",
+    benchmark:
+        "results/benchmarks/paper_a/relaxation.tsv"
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=120,
     params:
         seed=config["seed"],
         paper_a={
@@ -55,14 +69,6 @@ rule paper_a_relaxation:
             "relaxation": PAPER_A["relaxation"],
             "design": {"dL": PAPER_A["design"]["dL"]},
         },
-    log:
-        "results/logs/paper_a/relaxation.log",
-    benchmark:
-        "results/benchmarks/paper_a/relaxation.tsv"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=120,
     script:
         "../scripts/paper_a_relaxation.py"
 
@@ -78,16 +84,18 @@ rule paper_a_relaxation_figure:
             caption="../report/relaxation.rst",
             category="Paper A: molecular dynamics",
         ),
-    params:
-        paper_a=PAPER_A,
     log:
         "results/logs/paper_a/relaxation_figure.log",
     benchmark:
         "results/benchmarks/paper_a/relaxation_figure.tsv"
+    conda:
+        "../../envs/md.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        paper_a=PAPER_A,
     script:
         "../scripts/paper_a_relaxation_figure.py"
 
