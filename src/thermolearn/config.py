@@ -204,6 +204,18 @@ def check_physics(config: Mapping) -> list[str]:
                 f"config key 'paper_a.design.split.{part}': {count} cannot be stratified "
                 f"over {len(design['N'])} values of N"
             )
+    render = a.get("render")
+    if render is not None:
+        if render["size"] > render["canvas"]:
+            msgs.append(
+                f"config key 'paper_a.render.size': {render['size']} exceeds the canvas "
+                f"{render['canvas']} (images are downsampled from the canvas)"
+            )
+        if 2 * R * render["canvas"] / L < 2:
+            msgs.append(
+                f"config key 'paper_a.render.canvas': {render['canvas']} px draws a disk "
+                f"{2 * R * render['canvas'] / L:.2f} px across (< 2) for L = {L}, R = {R}"
+            )
     return msgs
 
 
