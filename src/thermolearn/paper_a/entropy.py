@@ -1,0 +1,213 @@
+"""The learned entropy of Paper A (Fig. 7) and how the network fails (accuracy vs entropy gap).
+
+For a 2D gas of soft disks without attraction the van der Waals entropy is (Eq. 4, kB = 1,
+a = 0, c = 1, b = 2 pi R^2)::
+
+    S_vdW(U, V, N) = N log[u (v - b)] + N s0,    u = U / N,  v = V / N.
+
+Paper A finds, for each N, ``S~ = a_N * N log[u (v - b)] + c_N`` (Fig. 7a); the affine map
+``S^ = alpha_N S~ + beta_N`` with ``alpha_N = 1 / a_N``, ``beta_N = -c_N / a_N`` puts S~ onto
+S_vdW with s0 = 0 (Fig. 7b).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..io import write_csv
+from ..plotting import save_figure, style
+
+log = logging.getLogger(__name__)
+
+
+def excluded_area(R: float) -> float:
+    """The van der Waals b of a disk of radius R: 2 pi R^2 (half the area two disks exclude)."""
+    return 2.0 * np.pi * R**2
+
+
+def vdw_entropy(N, U, V, R: float, s0: float = 0.0):
+    """S_vdW = N log[(U/N) (V/N - 2 pi R^2)] + N s0 (units of kB; arrays broadcast)."""
+    N, U, V = (np.asarray(a, dtype=np.float64) for a in (N, U, V))
+    free = V / N - excluded_area(R)
+    if np.any(free <= 0) or np.any(U <= 0):
+        raise ValueError("S_vdW needs U > 0 and V/N > 2 pi R^2 (a state denser than close "
+                         "packing or with non-positive energy)")
+    return N * np.log(U / N * free) + N * s0
+
+
+def linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Least-squares ``y = slope x + intercept``; returns (slope, intercept, R^2)."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    if len(x) < 2 or np.ptp(x) == 0:
+        return float("nan"), float("nan"), float("nan")
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - (slope * x + intercept)
+    ss_tot = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - float((resid**2).sum()) / ss_tot if ss_tot > 0 else float("nan")
+    return float(slope), float(intercept), r2
+
+
+def fit_entropy(scores: pd.DataFrame, R: float, splits: tuple[str, ...] = ("test", "all")
+                ) -> pd.DataFrame:
+    """Per N (and per split), the fit ``S~ = slope * S_vdW + intercept`` and its affine inverse.
+
+    Parameters
+    ----------
+    scores : DataFrame with columns ``N, U, V, S, split`` (scores.csv).
+    R : disk radius.
+    splits : which states to fit: a split name or ``"all"``.
+
+    Returns
+    -------
+    DataFrame with columns ``split, N, n_states, slope, intercept, r2, alpha, beta,
+    rmse_hat`` where ``S^ = alpha S~ + beta`` maps onto S_vdW (s0 = 0) and ``rmse_hat`` is the
+    rms of ``S^ - S_vdW`` (kB).
+    """
+    x_all = vdw_entropy(scores["N"], scores["U"], scores["V"], R)
+    rows = []
+    for split in splits:
+        sel = np.ones(len(scores), bool) if split == "all" else (scores["split"] == split).to_numpy()
+        for n_disks in sorted(scores.loc[sel, "N"].unique()):
+            m = sel & (scores["N"] == n_disks).to_numpy()
+            x, s = x_all[m], scores["S"].to_numpy()[m]
+            slope, intercept, r2 = linear_fit(x, s)
+            alpha, beta = 1.0 / slope, -intercept / slope
+            rmse = float(np.sqrt(np.mean((alpha * s + beta - x) ** 2)))
+            rows.append(dict(split=split, N=int(n_disks), n_states=int(m.sum()), slope=slope,
+                             intercept=intercept, r2=r2, alpha=alpha, beta=beta, rmse_hat=rmse))
+    return pd.DataFrame(rows)
+
+
+def plot_fig7(scores: pd.DataFrame, fits: pd.DataFrame, R: float, out: str | Path,
+              split: str = "test") -> None:
+    """Fig. 7: (a) S~ vs N log[u (v - 2 pi R^2)] per N with fits; (b) the affine-mapped S^."""
+    style()
+    sel = scores if split == "all" else scores[scores["split"] == split]
+    x = vdw_entropy(sel["N"], sel["U"], sel["V"], R)
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4.6))
+    for k, n_disks in enumerate(sorted(sel["N"].unique())):
+        f = fits[(fits["split"] == split) & (fits["N"] == n_disks)].iloc[0]
+        m = (sel["N"] == n_disks).to_numpy()
+        xs, s = x[m], sel["S"].to_numpy()[m]
+        color = f"C{k}"
+        ax_a.plot(xs, s, "o", ms=3, alpha=0.6, color=color,
+                  label=f"N = {n_disks}: $R^2$ = {f.r2:.4f}")
+        xl = np.array([xs.min(), xs.max()])
+        ax_a.plot(xl, f.slope * xl + f.intercept, "--", color="k", lw=1)
+        ax_b.plot(xs, f.alpha * s + f.beta, "o", ms=3, alpha=0.6, color=color,
+                  label=f"N = {n_disks}")
+        ax_b.plot(xl, xl, "--", color="k", lw=1)
+    xlabel = r"$N \log[u\,(v - 2\pi R^2)]$  ($k_B$)"
+    ax_a.set(xlabel=xlabel, ylabel=r"learned $\tilde S$", title="(a) network output")
+    ax_b.set(xlabel=xlabel, ylabel=r"$\hat S = \alpha_N \tilde S + \beta_N$  ($k_B$)",
+             title=r"(b) affine map onto $S_{\rm vdW}$ ($s_0 = 0$)")
+    ax_a.legend(fontsize="small")
+    ax_b.legend(fontsize="small")
+    fig.suptitle(f"Learned entropy vs. 2D van der Waals entropy ({split} states)")
+    save_figure(fig, out)
+
+
+def pair_gaps(scores: pd.DataFrame, R: float, split: str = "test") -> pd.DataFrame:
+    """Every pair of states of one process: the true entropy gap and the network's verdict.
+
+    Returns
+    -------
+    DataFrame with ``process, N, gap`` (S_vdW(later) - S_vdW(earlier), kB) and ``correct``
+    (1 if S~(later) > S~(earlier), 1/2 on a tie, else 0).
+    """
+    sel = scores if split == "all" else scores[scores["split"] == split]
+    out = []
+    for proc, grp in sel.groupby("process", sort=True):
+        grp = grp.sort_values("state")
+        x = vdw_entropy(grp["N"], grp["U"], grp["V"], R)
+        s = grp["S"].to_numpy(np.float64)
+        i, j = np.triu_indices(len(grp), k=1)
+        d = s[j] - s[i]
+        out.append(pd.DataFrame({"process": proc, "N": int(grp["N"].iloc[0]), "gap": x[j] - x[i],
+                                 "correct": (d > 0) + 0.5 * (d == 0)}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
+        columns=["process", "N", "gap", "correct"])
+
+
+def accuracy_vs_gap(pairs: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
+    """Pair accuracy in bins of the true entropy gap, per N and pooled (``N = 0``).
+
+    Positive gaps are binned in log-spaced bins shared by all N; pairs whose later state has
+    the lower S_vdW (``gap <= 0``: S_vdW is only an approximation) form one bin of their own.
+
+    Returns
+    -------
+    DataFrame with ``N, gap_lo, gap_hi, gap_median, n_pairs, accuracy, stderr`` (binomial).
+    """
+    pos = pairs["gap"].to_numpy() > 0
+    rows = []
+    if pos.any():
+        g = pairs["gap"].to_numpy()[pos]
+        lo, hi = max(g.min(), 1e-6 * g.max()), g.max()
+        edges = np.geomspace(lo, hi * (1 + 1e-12), n_bins + 1) if hi > lo else np.array([lo, hi + 1])
+        edges[0] = 0.0
+    else:
+        edges = np.array([0.0, 1.0])
+    groups = [(0, pairs)] + [(int(n), grp) for n, grp in pairs.groupby("N")]
+    for n_disks, grp in groups:
+        gap, ok = grp["gap"].to_numpy(), grp["correct"].to_numpy(np.float64)
+        bins = [(-np.inf, 0.0)] + list(zip(edges[:-1], edges[1:]))
+        for k, (a, b) in enumerate(bins):
+            m = (gap <= 0) if k == 0 else (gap > a) & (gap <= b)
+            if not m.any():
+                continue
+            acc = ok[m].mean()
+            rows.append(dict(N=n_disks, gap_lo=a, gap_hi=b, gap_median=float(np.median(gap[m])),
+                             n_pairs=int(m.sum()), accuracy=float(acc),
+                             stderr=float(np.sqrt(acc * (1 - acc) / m.sum()))))
+    return pd.DataFrame(rows)
+
+
+def plot_accuracy_vs_gap(table: pd.DataFrame, out: str | Path) -> None:
+    """Test accuracy against the true entropy gap of a pair (log axis, positive gaps)."""
+    style()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    pos = table[table["gap_lo"] >= 0]
+    for k, (n_disks, grp) in enumerate(pos.groupby("N")):
+        label = "all N" if n_disks == 0 else f"N = {n_disks}"
+        style_kw = dict(color="k", lw=2, zorder=3) if n_disks == 0 else dict(color=f"C{k - 1}")
+        ax.errorbar(grp["gap_median"], grp["accuracy"], yerr=grp["stderr"], fmt="o-", ms=4,
+                    capsize=2, label=label, **style_kw)
+    neg = table[(table["gap_lo"] < 0) & (table["N"] == 0)]
+    note = ""
+    if len(neg):
+        r = neg.iloc[0]
+        note = f"\n{r.n_pairs} pairs with $\\Delta S_{{\\rm vdW}} \\leq 0$: accuracy {r.accuracy:.3f}"
+    ax.axhline(0.5, color="gray", ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set(xlabel=r"true entropy gap $\Delta S_{\rm vdW}$ of the pair ($k_B$)",
+           ylabel="test pair accuracy", ylim=(0.4, 1.02),
+           title="Where the network errs: near-equal-entropy pairs" + note)
+    ax.legend(fontsize="small", loc="lower right")
+    save_figure(fig, out)
+
+
+def run_fig7_job(scores_csv: str | Path, R: float, out_fig: str | Path,
+                 out_table: str | Path) -> pd.DataFrame:
+    """The ``paper_a_fig7`` rule: fits per N (``entropy_fit.csv``) and Fig. 7."""
+    scores = pd.read_csv(scores_csv)
+    fits = fit_entropy(scores, R)
+    log.info("entropy fits:\n%s", fits.to_string(index=False))
+    write_csv(out_table, fits)
+    plot_fig7(scores, fits, R, out_fig)
+    return fits
+
+
+def run_gap_job(scores_csv: str | Path, R: float, out_fig: str | Path,
+                out_table: str | Path) -> pd.DataFrame:
+    """The ``paper_a_fig7_gap`` rule: test accuracy vs true entropy gap, table and figure."""
+    table = accuracy_vs_gap(pair_gaps(pd.read_csv(scores_csv), R))
+    log.info("accuracy vs entropy gap:\n%s", table.to_string(index=False))
+    write_csv(out_table, table)
+    plot_accuracy_vs_gap(table, out_fig)
+    return table

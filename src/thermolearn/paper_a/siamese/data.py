@@ -1,0 +1,231 @@
+"""Training data of the siamese network: states, pairs, labels and augmentation.
+
+A *pair* is two distinct states of one process; its label ``y = 1`` when the second state
+(X1) is the later one, else 0. Training pairs are drawn afresh every epoch, a fixed number per
+training process, with exactly balanced labels; validation and test use *every* pair of states
+of each process (no draw, so they are fixed), evaluated from one score per state.
+
+The images of all states are loaded once into one uint8 tensor on the training device; pair
+sampling, gathering and augmentation all run there (on the GPU when there is one).
+
+Augmentation is the group D4 x Z2 acting on a state video ``(F, H, W)``: the 8 symmetries of
+the square (rotations by multiples of pi/2, optionally after a mirror in x) times time reversal
+of the F frames. Element ``g`` in 0..15 is ``rot90^(g % 4) o flip_x^((g // 4) % 2) o
+reverse^(g // 8)``; both states of a pair get the same element, labels are unchanged.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...io import ArtifactError
+
+N_GROUP = 16  # |D4 x Z2|
+
+
+@dataclass
+class StateSet:
+    """The states of some processes, images on one device.
+
+    Attributes
+    ----------
+    img_sfhw : torch.Tensor, uint8, shape (S, F, H, W)
+        All states, process after process, each process in time order.
+    proc_s : np.ndarray, int, shape (S,)
+        Index of each state's process in ``processes``.
+    offsets : np.ndarray, int, shape (P + 1,)
+        States of process p are ``offsets[p]:offsets[p + 1]``.
+    processes : list of str
+        Process ids.
+    fingerprint : int
+        CRC32 of the image bytes (identifies the data a checkpoint was trained on).
+    """
+
+    img_sfhw: torch.Tensor
+    proc_s: np.ndarray
+    offsets: np.ndarray
+    processes: list[str]
+    fingerprint: int
+
+    @property
+    def n_states_p(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def order_s(self) -> np.ndarray:
+        """Time index of each state within its process, shape (S,)."""
+        return np.arange(len(self.proc_s)) - self.offsets[self.proc_s]
+
+
+def read_images(path: str | Path, n_states: int | None = None, n_frames: int | None = None,
+                size: int | None = None) -> np.ndarray:
+    """Memory-map one process's rendered states and check them.
+
+    Parameters
+    ----------
+    path : path to ``results/paper_a/images/<process>.npy``, uint8 (S, F, H, W)
+    n_states, n_frames, size : int, optional
+        Expected S (rows of states.csv), F and H = W.
+
+    Raises
+    ------
+    ArtifactError
+        Naming ``path`` when it is missing, unreadable or of the wrong dtype/shape.
+    """
+    path = Path(path)
+    try:
+        img = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{path}: cannot read images ({type(exc).__name__}: {exc})") from None
+    want = (n_states, n_frames, size, size)
+    if img.dtype != np.uint8 or img.ndim != 4 or any(
+            w is not None and w != s for w, s in zip(want, img.shape)):
+        raise ArtifactError(
+            f"{path}: images of dtype {img.dtype} and shape {img.shape}, expected uint8 "
+            f"(S, F, H, W) = {tuple('?' if w is None else w for w in want)}")
+    return img
+
+
+def load_states(states: pd.DataFrame, image_paths: Mapping[str, str | Path],
+                processes: Sequence[str], device: torch.device | str = "cpu",
+                n_frames: int | None = None, size: int | None = None) -> StateSet:
+    """Load the images of ``processes`` once into a :class:`StateSet` on ``device``.
+
+    Parameters
+    ----------
+    states : DataFrame
+        ``states.csv`` (columns ``process``, ``state``, ...); its row count per process must
+        match the image stack.
+    image_paths : mapping process -> path of its ``.npy`` images.
+    processes : the processes to load, in this order.
+    """
+    counts = states.groupby("process").size()
+    arrays, fp = [], 0
+    for proc in processes:
+        if proc not in image_paths:
+            raise ArtifactError(f"no image file for process {proc}")
+        img = read_images(image_paths[proc], int(counts.get(proc, 0)), n_frames, size)
+        arr = np.ascontiguousarray(img)
+        fp = zlib.crc32(arr.data, fp)
+        arrays.append(arr)
+    if not arrays:
+        raise ValueError("no processes to load")
+    n_p = np.array([len(a) for a in arrays])
+    offsets = np.concatenate([[0], np.cumsum(n_p)])
+    stacked = torch.from_numpy(np.concatenate(arrays)).to(device)
+    return StateSet(stacked, np.repeat(np.arange(len(arrays)), n_p), offsets, list(processes),
+                    int(fp))
+
+
+def sample_pairs(n_states_p: np.ndarray, offsets: np.ndarray, n_per_process: int,
+                 gen: torch.Generator, device: torch.device | str = "cpu"
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Random pairs of distinct states of one process, labels exactly balanced.
+
+    Every process with at least two states contributes ``n_per_process`` pairs, each drawn
+    uniformly from its distinct unordered pairs; a random half (exactly ``M // 2`` of the
+    ``M`` pairs) is presented later-state-second (``y = 1``), the rest later-state-first.
+
+    Returns
+    -------
+    i0, i1 : tensor int64 (M,)
+        Global state indices of X0 and X1.
+    y : tensor float32 (M,)
+        1 where X1 is the later state.
+    """
+    device = torch.device(device)
+    ok = np.flatnonzero(n_states_p >= 2)
+    if len(ok) == 0:
+        raise ValueError("no process has two states to pair")
+    n = torch.as_tensor(np.repeat(n_states_p[ok], n_per_process), device=device)
+    base = torch.as_tensor(np.repeat(offsets[ok], n_per_process), device=device)
+    m = len(n)
+    u = torch.rand(m, generator=gen, device=device, dtype=torch.float64)
+    a = (u * n).long().clamp_max(n - 1)
+    u = torch.rand(m, generator=gen, device=device, dtype=torch.float64)
+    b = (u * (n - 1)).long().clamp_max(n - 2)
+    b = b + (b >= a).long()  # uniform over states != a
+    early, late = torch.minimum(a, b) + base, torch.maximum(a, b) + base
+    y = (torch.randperm(m, generator=gen, device=device) < m // 2)
+    i0 = torch.where(y, early, late)
+    i1 = torch.where(y, late, early)
+    return i0, i1, y.float()
+
+
+def all_pairs(n_states: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every unordered pair ``(i, j)``, ``i < j``, of ``n_states`` time-ordered states."""
+    i, j = np.triu_indices(n_states, k=1)
+    return i, j
+
+
+def transform(x: torch.Tensor, g: int) -> torch.Tensor:
+    """Apply group element ``g`` (0..15) to videos ``x`` of shape (..., F, H, W)."""
+    if not 0 <= g < N_GROUP:
+        raise ValueError(f"group element {g} not in 0..{N_GROUP - 1}")
+    k, flip, rev = g % 4, (g // 4) % 2, g // 8
+    if rev:
+        x = x.flip(-3)
+    if flip:
+        x = x.flip(-1)
+    if k:
+        x = torch.rot90(x, k, dims=(-2, -1))
+    return x
+
+
+def augment(x_b2fhw: torch.Tensor, g_b: torch.Tensor) -> torch.Tensor:
+    """Apply element ``g_b[i]`` to both states of pair ``i``.
+
+    Parameters
+    ----------
+    x_b2fhw : tensor (B, 2, F, H, W), any dtype; H must equal W.
+    g_b : tensor int (B,), values in 0..15.
+
+    Returns
+    -------
+    tensor of the same shape (a new tensor).
+    """
+    if x_b2fhw.shape[-1] != x_b2fhw.shape[-2]:
+        raise ValueError(f"augmentation needs square images, got {tuple(x_b2fhw.shape[-2:])}")
+    out = torch.empty_like(x_b2fhw)
+    for g in range(N_GROUP):
+        idx = (g_b == g).nonzero().squeeze(-1)
+        if idx.numel():
+            out[idx] = transform(x_b2fhw[idx], g)
+    return out
+
+
+def pair_metrics(score_s: np.ndarray, offsets: np.ndarray) -> dict:
+    """Loss and accuracy over every pair of states of each process, from one score per state.
+
+    For the pair (earlier i, later j) the logit is ``d = S~_j - S~_i`` and the true label 1;
+    presenting it in the other order gives the same loss and outcome, so this equals the
+    metrics over all ordered pairs (balanced labels). A tie (``d = 0``) counts half.
+
+    Parameters
+    ----------
+    score_s : array (S,) S~ of the states, process after process in time order.
+    offsets : array (P + 1,) process boundaries.
+
+    Returns
+    -------
+    dict with ``loss`` (mean binary cross-entropy, nats), ``accuracy``, ``n_pairs``.
+    """
+    score_s = np.asarray(score_s, dtype=np.float64)
+    loss_sum, correct, n_pairs = 0.0, 0.0, 0
+    for p in range(len(offsets) - 1):
+        s = score_s[offsets[p]:offsets[p + 1]]
+        i, j = all_pairs(len(s))
+        d = s[j] - s[i]
+        loss_sum += float(np.logaddexp(0.0, -d).sum())
+        correct += float((d > 0).sum() + 0.5 * (d == 0).sum())
+        n_pairs += len(d)
+    if n_pairs == 0:
+        return {"loss": float("nan"), "accuracy": float("nan"), "n_pairs": 0}
+    return {"loss": loss_sum / n_pairs, "accuracy": correct / n_pairs, "n_pairs": n_pairs}

@@ -1,0 +1,334 @@
+"""Training the siamese network: loop, early stopping, checkpoint and resume.
+
+Loss: binary cross-entropy of ``sigmoid(S~(X1) - S~(X0))`` against the label (X1 later).
+Optimiser: Adam with an exponentially decreasing learning rate (``lr * lr_decay**epoch``).
+Early stopping on the validation loss (all pairs of every validation process) with
+``patience`` epochs; the weights of the best epoch are kept.
+
+Determinism: epoch ``e`` draws its pairs, augmentation and dropout masks from streams seeded by
+``(seed, e)``, so an epoch depends only on the seed and the state at its start (model, Adam,
+schedule). A checkpoint written after every epoch holds exactly that state, hence a run resumed
+after an interruption ends with the same weights as an uninterrupted one (on the same device).
+A checkpoint is used only when its config hash, data fingerprint and code hash match.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ...io import atomic_path
+from ...jobs import progress
+from .data import N_GROUP, StateSet, augment, pair_metrics, sample_pairs
+from .model import SiameseNet, resolve_device, score_tensor, to_input
+
+log = logging.getLogger(__name__)
+
+SEED_STREAM = 0x5A3E5E  # stream constant of the training stage
+CHECKPOINT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The ``paper_a.train`` config block (see config.yaml for meaning and units)."""
+
+    device: str = "auto"
+    max_epochs: int = 100
+    pairs_per_process: int = 256
+    batch_size: int = 64
+    lr: float = 1e-3
+    lr_decay: float = 0.95
+    patience: int = 10
+    augment: bool = True
+    amp: bool = True
+    eval_batch_size: int = 256
+
+    @classmethod
+    def from_config(cls, train: dict) -> "TrainSettings":
+        return cls(**{k: train[k] for k in cls.__dataclass_fields__})
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The 63-bit seed of epoch ``epoch``'s random streams."""
+    ss = np.random.SeedSequence([int(seed), SEED_STREAM, int(epoch)])
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def model_seed(seed: int) -> int:
+    ss = np.random.SeedSequence([int(seed), SEED_STREAM, 0xFFFF])
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def code_hash() -> str:
+    """Hash of the training code (a checkpoint of other code is not resumed)."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in ("model.py", "data.py", "train.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def set_deterministic(device: torch.device) -> None:
+    """Deterministic kernels (CUDA needs a fixed cuBLAS workspace)."""
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+@dataclass
+class TrainResult:
+    model: SiameseNet
+    history: list[dict]
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+    resumed_from: int  # epochs already done when this call started (0 = fresh)
+
+
+def _state_scores(model: SiameseNet, states: StateSet, batch_size: int) -> np.ndarray:
+    return score_tensor(model, states.img_sfhw, batch_size=batch_size).numpy()
+
+
+def evaluate(model: SiameseNet, states: StateSet, batch_size: int = 256) -> dict:
+    """Loss and accuracy over all pairs of each process of ``states`` (eval mode)."""
+    return pair_metrics(_state_scores(model, states, batch_size), states.offsets)
+
+
+def _save_checkpoint(path: Path, ckpt: dict) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(ckpt, tmp)
+
+
+def _load_checkpoint(path: Path, ident: dict, device: torch.device) -> dict | None:
+    """The checkpoint at ``path`` if it belongs to this run (same ``ident``), else None."""
+    if not path.exists():
+        return None
+    try:
+        ckpt = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - a broken checkpoint is only a lost shortcut
+        log.warning("%s: unreadable checkpoint ignored (%s: %s)", path, type(exc).__name__, exc)
+        return None
+    if ckpt.get("ident") != ident:
+        log.warning("%s: checkpoint of another config, data or code ignored", path)
+        return None
+    return ckpt
+
+
+def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: StateSet,
+          size: int, n_frames: int, checkpoint: str | Path | None = None,
+          config_hash: str = "", on_epoch_end: Callable[[int, dict], None] | None = None,
+          show_progress: bool = True) -> TrainResult:
+    """Train a :class:`SiameseNet`, resuming from ``checkpoint`` when it matches.
+
+    Parameters
+    ----------
+    settings : the ``paper_a.train`` block.
+    seed : master seed (``config["seed"]``).
+    train_set, val_set : states on the training device.
+    size, n_frames : image side and frames per state.
+    checkpoint : path, optional
+        Written atomically after every epoch; read at the start if present and matching.
+    config_hash : str
+        Hash of the config the run depends on (stored in and checked against the checkpoint).
+    on_epoch_end : callable(epoch, record), optional
+        Called after each epoch's checkpoint is written (tests use it to interrupt a run).
+
+    Returns
+    -------
+    TrainResult with the model holding the best-validation weights.
+    """
+    device = train_set.img_sfhw.device
+    set_deterministic(device)
+    amp = settings.amp and device.type == "cuda"
+    torch.manual_seed(model_seed(seed))
+    model = SiameseNet(size, n_frames).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=settings.lr_decay)
+    loss_fn = nn.BCEWithLogitsLoss()
+    ident = {"format": CHECKPOINT_FORMAT, "config_hash": config_hash, "code": code_hash(),
+             "train_data": train_set.fingerprint, "val_data": val_set.fingerprint,
+             "settings": asdict(settings), "seed": int(seed), "size": int(size),
+             "n_frames": int(n_frames)}
+    history: list[dict] = []
+    best = {"loss": math.inf, "epoch": -1, "state": copy.deepcopy(model.state_dict())}
+    bad_epochs, start, stopped = 0, 0, False
+
+    ckpt_path = Path(checkpoint) if checkpoint is not None else None
+    ckpt = _load_checkpoint(ckpt_path, ident, device) if ckpt_path is not None else None
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        history = list(ckpt["history"])
+        best = {"loss": ckpt["best_loss"], "epoch": ckpt["best_epoch"], "state": ckpt["best_model"]}
+        bad_epochs, start, stopped = ckpt["bad_epochs"], ckpt["epoch"], ckpt["stopped"]
+        torch.set_rng_state(ckpt["rng_cpu"].cpu())  # (every epoch reseeds; kept for tools)
+        log.info("resuming from %s after epoch %d", ckpt_path, start)
+    resumed_from = start
+
+    n_states_p, offsets = train_set.n_states_p, train_set.offsets
+    n_pairs = int((n_states_p >= 2).sum()) * settings.pairs_per_process
+    n_batches = math.ceil(n_pairs / settings.batch_size)
+    bar = progress(settings.max_epochs * n_batches, "train siamese", unit="batch",
+                   initial=start * n_batches, disable=not show_progress)
+    with bar:
+        for epoch in range(start, settings.max_epochs):
+            if stopped:
+                break
+            t0 = time.time()
+            es = epoch_seed(seed, epoch)
+            torch.manual_seed(es)  # dropout masks (all devices)
+            gen = torch.Generator(device=device).manual_seed(es)
+            i0, i1, y = sample_pairs(n_states_p, offsets, settings.pairs_per_process, gen, device)
+            perm = torch.randperm(len(y), generator=gen, device=device)
+            g_all = torch.randint(0, N_GROUP if settings.augment else 1, (len(y),),
+                                  generator=gen, device=device)
+            model.train()
+            loss_sum = torch.zeros((), device=device, dtype=torch.float64)
+            correct = torch.zeros((), device=device, dtype=torch.float64)
+            for b in range(n_batches):
+                idx = perm[b * settings.batch_size:(b + 1) * settings.batch_size]
+                x = torch.stack([train_set.img_sfhw[i0[idx]], train_set.img_sfhw[i1[idx]]], 1)
+                if settings.augment:
+                    x = augment(x, g_all[idx])
+                x = to_input(x)
+                yb = y[idx]
+                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+                    logit = model(x[:, 0], x[:, 1])
+                loss = loss_fn(logit.float(), yb)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                loss_sum += loss.detach().double() * len(idx)
+                correct += ((logit.detach() > 0).float() == yb).double().sum()
+                bar.update(1)
+            lr = opt.param_groups[0]["lr"]
+            sched.step()
+            val = evaluate(model, val_set, settings.eval_batch_size)
+            rec = {"epoch": epoch + 1, "train_loss": float(loss_sum) / n_pairs,
+                   "train_accuracy": float(correct) / n_pairs, "val_loss": val["loss"],
+                   "val_accuracy": val["accuracy"], "lr": lr, "seconds": time.time() - t0}
+            history.append(rec)
+            if val["loss"] < best["loss"]:
+                best = {"loss": val["loss"], "epoch": epoch + 1,
+                        "state": copy.deepcopy(model.state_dict())}
+                bad_epochs = 0
+            else:
+                bad_epochs += 1
+            stopped = bad_epochs >= settings.patience
+            bar.set_postfix(loss=f"{rec['train_loss']:.4f}", val=f"{rec['val_loss']:.4f}",
+                            acc=f"{rec['val_accuracy']:.3f}")
+            log.info("epoch %d/%d: train loss %.4f acc %.4f | val loss %.4f acc %.4f | lr %.2e "
+                     "| %.1f s%s", epoch + 1, settings.max_epochs, rec["train_loss"],
+                     rec["train_accuracy"], rec["val_loss"], rec["val_accuracy"], lr,
+                     rec["seconds"], " | early stop" if stopped else "")
+            if ckpt_path is not None:
+                _save_checkpoint(ckpt_path, {
+                    "ident": ident, "epoch": epoch + 1, "model": model.state_dict(),
+                    "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    "history": history, "best_loss": best["loss"], "best_epoch": best["epoch"],
+                    "best_model": best["state"], "bad_epochs": bad_epochs, "stopped": stopped,
+                    "rng_cpu": torch.get_rng_state()})
+            if on_epoch_end is not None:
+                on_epoch_end(epoch + 1, rec)
+    model.load_state_dict(best["state"])
+    model.eval()
+    return TrainResult(model, history, best["epoch"], len(history), stopped, resumed_from)
+
+
+PAPER_TEST = {"loss": 0.1041, "accuracy": 0.9534}  # Paper A, Sec. III B
+
+
+def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, states_csv: str | Path,
+                     image_paths: dict[str, str | Path], out_model: str | Path,
+                     out_metrics: str | Path, checkpoint: str | Path) -> dict:
+    """The ``paper_a_train`` rule: train, test, write the model and the metrics.
+
+    Parameters
+    ----------
+    train_cfg : the ``paper_a.train`` config block.
+    seed : master seed.
+    size, n_frames : ``paper_a.render.size`` and ``paper_a.protocol.n_frames``.
+    states_csv : ``results/paper_a/states.csv`` (its ``split`` column picks the processes).
+    image_paths : process -> ``results/paper_a/images/<process>.npy``.
+    out_model : state_dict of the best-validation model (``torch.save``, atomic).
+    out_metrics : JSON with test loss/accuracy, the validation curve, epochs, device, wall time.
+    checkpoint : resume file, written every epoch and deleted once the outputs exist.
+
+    Returns
+    -------
+    dict, the metrics written.
+    """
+    import pandas as pd
+
+    from ...config import config_hash as _hash
+    from ...io import write_json
+    from ...provenance import provenance
+    from .data import load_states
+
+    t0 = time.time()
+    settings = TrainSettings.from_config(train_cfg)
+    device = resolve_device(settings.device)
+    cfg = {"seed": int(seed), "train": dict(train_cfg), "size": int(size),
+           "n_frames": int(n_frames)}
+    states = pd.read_csv(states_csv)
+    missing = {"process", "state", "split"} - set(states.columns)
+    if missing:
+        raise ValueError(f"{states_csv}: lacks columns {sorted(missing)}")
+    states = states.sort_values(["process", "state"], kind="stable")
+    split_of = states.groupby("process")["split"].first()
+    sets = {}
+    for part in ("train", "val", "test"):
+        procs = sorted(split_of.index[split_of == part])
+        if not procs:
+            raise ValueError(f"{states_csv}: no {part!r} process")
+        # train and val live on the training device; test is scored batch by batch from RAM
+        sets[part] = load_states(states, image_paths, procs, device if part != "test" else "cpu",
+                                 n_frames=n_frames, size=size)
+        log.info("%s: %d processes, %d states", part, len(procs), len(sets[part].proc_s))
+    log.info("device %s%s, amp %s", device,
+             f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "",
+             settings.amp and device.type == "cuda")
+    res = train(settings, seed, sets["train"], sets["val"], size, n_frames,
+                checkpoint=checkpoint, config_hash=_hash(cfg))
+    test = evaluate(res.model, sets["test"], settings.eval_batch_size)
+    best = res.history[res.best_epoch - 1] if res.best_epoch > 0 else {}
+    log.info("test: loss %.4f accuracy %.4f over %d pairs (paper: %.4f, %.4f)", test["loss"],
+             test["accuracy"], test["n_pairs"], PAPER_TEST["loss"], PAPER_TEST["accuracy"])
+    metrics = {
+        "meta": provenance("paper_a.siamese_metrics", cfg),
+        "test_loss": test["loss"], "test_accuracy": test["accuracy"],
+        "test_pairs": test["n_pairs"],
+        "val_loss": best.get("val_loss"), "val_accuracy": best.get("val_accuracy"),
+        "best_epoch": res.best_epoch, "epochs": res.epochs_run,
+        "stopped_early": res.stopped_early, "resumed_from_epoch": res.resumed_from,
+        "history": res.history,
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "amp": bool(settings.amp and device.type == "cuda"),
+        "wall_time_s": time.time() - t0,
+        "n_processes": {k: len(v.processes) for k, v in sets.items()},
+        "n_states": {k: int(len(v.proc_s)) for k, v in sets.items()},
+        "train_pairs_per_epoch": int((sets["train"].n_states_p >= 2).sum())
+        * settings.pairs_per_process,
+        "paper": PAPER_TEST,
+    }
+    state = {k: v.detach().cpu() for k, v in res.model.state_dict().items()}
+    with atomic_path(out_model) as tmp:
+        torch.save(state, tmp)
+    write_json(out_metrics, metrics)
+    Path(checkpoint).unlink(missing_ok=True)  # done: a later rerun starts afresh
+    return metrics

@@ -1,0 +1,244 @@
+"""The siamese network of Paper A: shapes, input scaling, pairs, augmentation group, training,
+checkpoint resume, model loading. Synthetic data only (fast, no workflow)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from thermolearn.paper_a.siamese.data import (N_GROUP, StateSet, augment, pair_metrics,
+                                              sample_pairs, transform)
+from thermolearn.paper_a.siamese.infer import load_model, score_images
+from thermolearn.paper_a.siamese.model import (SiameseNet, flatten_size, resolve_device,
+                                               to_input)
+from thermolearn.paper_a.siamese.train import TrainSettings, train
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Bit-reproducible and fast on a shared 2-core machine."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+# ---------------------------------------------------------------- network
+
+
+@pytest.mark.parametrize("size", [32, 64, 96, 256])
+def test_flatten_size_and_output_shapes(size):
+    # five 2x2 stride-2 convolutions: size -> size / 32, 128 channels (Table I)
+    assert flatten_size(size) == 128 * (size // 32) ** 2
+    net = SiameseNet(size, 5).eval()
+    dense = [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in dense] == [
+        (flatten_size(size), 128), (128, 64), (64, 1)]
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [m.out_channels for m in convs] == [16, 32, 64, 64, 128]
+    assert all(m.kernel_size == (2, 2) and m.stride == (2, 2) for m in convs)
+    x0, x1 = torch.rand(3, 5, size, size), torch.rand(3, 5, size, size)
+    s0, s1 = net.subnet(x0), net.subnet(x1)
+    assert s0.shape == (3,)
+    # the siamese logit is the difference of the shared subnetwork's outputs (antisymmetric)
+    torch.testing.assert_close(net(x0, x1), s1 - s0)
+    torch.testing.assert_close(net(x1, x0), -(s1 - s0))
+
+
+def test_too_small_or_wrong_input_is_rejected():
+    with pytest.raises(ValueError, match="render.size"):
+        SiameseNet(16, 5)
+    with pytest.raises(ValueError, match=r"\(B, 5, 32, 32\)"):
+        SiameseNet(32, 5).subnet(torch.zeros(2, 4, 32, 32))
+
+
+def test_to_input_scales_uint8_to_unit_interval():
+    img = np.array([0, 51, 255], np.uint8)
+    np.testing.assert_allclose(to_input(img).numpy(), [0.0, 0.2, 1.0])
+    with pytest.raises(TypeError):
+        to_input(np.zeros(3, np.float32))
+
+
+def test_cuda_request_without_gpu_names_key(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto").type == "cpu"
+    with pytest.raises(RuntimeError, match="paper_a.train.device"):
+        resolve_device("cuda")
+
+
+# ---------------------------------------------------------------- augmentation
+
+
+def _video(seed=0, f=5, s=8):
+    return torch.from_numpy(np.random.default_rng(seed).integers(0, 256, (f, s, s), np.uint8))
+
+
+def _element_of(y, x):
+    return [g for g in range(N_GROUP) if torch.equal(transform(x, g), y)]
+
+
+def test_augmentation_is_the_group_d4_times_time_reversal():
+    x = _video()
+    images = [transform(x, g) for g in range(N_GROUP)]
+    # 16 distinct images of a generic video: the action is faithful
+    assert len({im.numpy().tobytes() for im in images}) == N_GROUP
+    assert torch.equal(transform(x, 0), x)
+    rot, flip, rev = 1, 4, 8
+    r = x
+    for k in range(4):
+        assert torch.equal(r, transform(x, k))  # rot^k
+        r = transform(r, rot)
+    assert torch.equal(r, x)  # four quarter turns = identity
+    assert torch.equal(transform(transform(x, flip), flip), x)
+    assert torch.equal(transform(transform(x, rev), rev), x)  # time reversal is an involution
+    # closure: every composition is again an element; every element has an inverse
+    for g, h in itertools.product(range(N_GROUP), repeat=2):
+        assert len(_element_of(transform(transform(x, g), h), x)) == 1
+    for g in range(N_GROUP):
+        assert any(torch.equal(transform(transform(x, g), h), x) for h in range(N_GROUP))
+    # flip in y = rot^2 o flip in x; time reversal reverses the frame axis only
+    assert torch.equal(transform(x, 6), x.flip(-2))
+    assert torch.equal(transform(x, rev), x.flip(0))
+
+
+def test_augment_applies_the_same_element_to_both_states():
+    b = 40
+    a = torch.stack([_video(i) for i in range(b)])
+    c = torch.stack([_video(100 + i) for i in range(b)])
+    g = torch.arange(b) % N_GROUP
+    out = augment(torch.stack([a, c], 1), g)
+    for i in range(b):
+        assert torch.equal(out[i, 0], transform(a[i], int(g[i])))
+        assert torch.equal(out[i, 1], transform(c[i], int(g[i])))
+    same = augment(torch.stack([a, a], 1), g)
+    assert torch.equal(same[:, 0], same[:, 1])
+    # pixels are only moved: the total intensity of each state is conserved
+    assert torch.equal(out.sum(dim=(2, 3, 4), dtype=torch.int64),
+                       torch.stack([a, c], 1).sum(dim=(2, 3, 4), dtype=torch.int64))
+
+
+# ---------------------------------------------------------------- pairs
+
+
+def test_pairs_are_balanced_within_a_process_and_uniform():
+    n_p = np.array([5, 2, 1, 7])
+    off = np.concatenate([[0], np.cumsum(n_p)])
+    proc = np.repeat(np.arange(4), n_p)
+    gen = torch.Generator().manual_seed(3)
+    i0, i1, y = sample_pairs(n_p, off, 4001, gen)
+    i0, i1, y = i0.numpy(), i1.numpy(), y.numpy()
+    assert len(y) == 3 * 4001  # the one-state process is skipped
+    assert y.sum() == len(y) // 2  # exactly balanced labels
+    assert np.all(proc[i0] == proc[i1]) and np.all(i0 != i1)
+    assert np.all((i1 > i0) == (y == 1))  # y = 1 iff X1 is the later state
+    # every unordered pair of a process is equally likely (7 states: 21 pairs)
+    m = proc[i0] == 3
+    pairs = np.minimum(i0[m], i1[m]) * 100 + np.maximum(i0[m], i1[m])
+    _, counts = np.unique(pairs, return_counts=True)
+    assert len(counts) == 21
+    expected = m.sum() / 21
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert chi2 < 50  # 20 dof: p ~ 2e-4
+
+
+def test_pair_metrics_equal_explicit_cross_entropy_over_all_ordered_pairs():
+    rng = np.random.default_rng(1)
+    n_p = [4, 6]
+    off = np.concatenate([[0], np.cumsum(n_p)])
+    s = rng.normal(size=off[-1])
+    logits, labels = [], []
+    for p in range(2):
+        for a in range(off[p], off[p + 1]):
+            for b in range(off[p], off[p + 1]):
+                if a != b:
+                    logits.append(s[b] - s[a])  # X0 = a, X1 = b
+                    labels.append(float(b > a))
+    ref = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.tensor(logits, dtype=torch.float64), torch.tensor(labels, dtype=torch.float64))
+    acc = np.mean((np.array(logits) > 0) == (np.array(labels) == 1))
+    got = pair_metrics(s, off)
+    assert got["n_pairs"] == 6 + 15
+    assert got["loss"] == pytest.approx(float(ref), rel=1e-12)
+    assert got["accuracy"] == pytest.approx(acc)
+
+
+# ---------------------------------------------------------------- training
+
+
+def synthetic_states(n_proc, seed, size=32, n_frames=5):
+    """Later states hold more 'disks' (a monotone, learnable arrow of time)."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for _ in range(n_proc):
+        n = int(rng.integers(4, 8))
+        img = np.zeros((n, n_frames, size, size), np.uint8)
+        for s in range(n):
+            xy = rng.integers(0, size, (n_frames, 10 + 8 * s, 2))
+            for f in range(n_frames):
+                img[s, f, xy[f, :, 0], xy[f, :, 1]] = 200
+        arrays.append(img)
+    n_p = np.array([len(a) for a in arrays])
+    return StateSet(torch.from_numpy(np.concatenate(arrays)), np.repeat(np.arange(n_proc), n_p),
+                    np.concatenate([[0], np.cumsum(n_p)]),
+                    [f"p{i:03d}" for i in range(n_proc)], seed)
+
+
+SETTINGS = TrainSettings(device="cpu", max_epochs=3, pairs_per_process=32, batch_size=16,
+                         lr=1e-3, lr_decay=0.9, patience=5, augment=True, amp=False,
+                         eval_batch_size=64)
+
+
+def test_training_learns_the_arrow_of_time():
+    tr, va = synthetic_states(6, 1), synthetic_states(3, 2)
+    res = train(SETTINGS, 7, tr, va, 32, 5, show_progress=False)
+    assert res.epochs_run == 3
+    assert res.history[-1]["val_accuracy"] > 0.95
+    assert res.history[-1]["val_loss"] < res.history[0]["train_loss"]
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_resume_after_interruption_gives_the_same_weights(tmp_path):
+    tr, va = synthetic_states(4, 1), synthetic_states(2, 2)
+    ref = train(SETTINGS, 11, tr, va, 32, 5, show_progress=False)
+
+    ckpt = tmp_path / "checkpoint.pt"
+
+    def stop_after_first(epoch, rec):
+        if epoch == 1:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        train(SETTINGS, 11, tr, va, 32, 5, checkpoint=ckpt, on_epoch_end=stop_after_first,
+              show_progress=False)
+    assert ckpt.exists()
+    res = train(SETTINGS, 11, tr, va, 32, 5, checkpoint=ckpt, show_progress=False)
+    assert res.resumed_from == 1
+    assert res.history == [{**h, "seconds": r["seconds"]} for h, r in
+                           zip(ref.history, res.history)]
+    for k, v in ref.model.state_dict().items():
+        assert torch.equal(v, res.model.state_dict()[k]), k
+    # a different seed is another run: its checkpoint is not resumed
+    other = train(SETTINGS, 12, tr, va, 32, 5, checkpoint=ckpt, show_progress=False)
+    assert other.resumed_from == 0
+
+
+def test_saved_model_loads_weights_only_and_scores_like_the_subnet(tmp_path):
+    torch.manual_seed(0)
+    net = SiameseNet(32, 5).eval()
+    path = tmp_path / "siamese.pt"
+    torch.save(net.state_dict(), path)
+    loaded = load_model(path, 32, 5)
+    img = synthetic_states(1, 3).img_sfhw.numpy()
+    got = score_images(loaded, img, batch_size=3)
+    with torch.no_grad():
+        ref = net.subnet(to_input(img)).numpy()
+    assert got.shape == (len(img),)
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    with pytest.raises(Exception, match="siamese.pt"):
+        load_model(path, 64, 5)  # another image size: the file is named
