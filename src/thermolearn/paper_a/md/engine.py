@@ -6,11 +6,15 @@ with ``d`` the centre's distance to the wall. The container is ``[0, Lx] x [0, L
 at ``x = 0``, ``y = 0``, ``y = L`` and the piston at ``x = Lx(t)``. Optional internal walls are
 two-sided planes ``x = c`` or ``y = c``. Integration is velocity Verlet in float64.
 
-Performance notes (see ``benchmarks/md_throughput.py``): pairs come from a half Verlet list built
-with a cell list and rebuilt only when some disk has moved more than ``skin / 2``. Each step is
-one fused per-particle loop (kick, drift, wall forces, displacement and bounds checks counted as
-integers so the loop vectorises) plus a short loop over listed pairs. The second half-kick of a
-step is merged into the first half-kick of the next; velocities are synchronised on return.
+Performance notes (see ``benchmarks/md_throughput.py``): the time-stepping loop works on
+contiguous per-axis arrays (``x_n``, ``y_n``, ``vx_n``, ...; the (N, 2) state arrays are copied in
+and out once per call). Pairs come from a half Verlet list, built from disks radix-sorted by cell
+and rebuilt only when some disk has moved more than ``skin / 2``. Each step is one fused,
+branch-free per-particle loop (drift, wall kick, displacement and bounds checks counted as
+integers so the loop vectorises) plus a short loop over listed pairs that kicks velocities
+directly: the second half kick of a step is merged with the first half kick of the next, so no
+force array is touched between steps; velocities and forces are synchronised on return. No
+``prange``: at N ~ 2000 a step takes about 2 us, less than the per-step threading overhead.
 """
 
 from __future__ import annotations
@@ -83,70 +87,137 @@ class MDState:
 
 
 @njit(cache=True)
+def _sort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
+    """Stable LSD radix sort (8-bit digits) of the disks by cell ``cy * nc + cx``.
+
+    Parameters
+    ----------
+    x_n, y_n : ndarray, shape (N,)
+        Positions (units of R).
+    nc : int
+        Cells per side; ``inv_cell`` is ``nc / L``. Out-of-box disks are clamped to edge cells.
+    order_n : ndarray of int, shape (N,)
+        Output: disk indices in cell order (ties keep index order, so the result is unique).
+    key_n : ndarray of int64, shape (>= N,)
+        Output: the cell of each entry of ``order_n``.
+    """
+    n = x_n.shape[0]
+    key = np.empty(n, np.int64)
+    for i in range(n):
+        cx = min(max(int(x_n[i] * inv_cell), 0), nc - 1)
+        cy = min(max(int(y_n[i] * inv_cell), 0), nc - 1)
+        key[i] = cy * nc + cx
+    nbits = 1
+    while (1 << nbits) < nc * nc:
+        nbits += 1
+    src = np.arange(n)
+    dst = np.empty(n, np.int64)
+    hist = np.empty(257, np.int64)
+    shift = 0
+    while shift < nbits:
+        hist[:] = 0
+        for a in range(n):
+            hist[((key[src[a]] >> shift) & 255) + 1] += 1
+        for b in range(256):
+            hist[b + 1] += hist[b]
+        for a in range(n):
+            d = (key[src[a]] >> shift) & 255
+            dst[hist[d]] = src[a]
+            hist[d] += 1
+        src, dst = dst, src
+        shift += 8
+    for a in range(n):
+        order_n[a] = src[a]
+        key_n[a] = key[src[a]]
+
+
+@njit(cache=True)
+def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
+    """Half neighbour list of all pairs closer than ``rlist`` (sorted cell list, O(N)).
+
+    Disks are sorted by cell (cells of side >= ``rlist`` on ``[0, L]^2``); the half stencil of
+    a cell (rest of its own cell, the cell to the right, the three cells above) is then two
+    contiguous runs of the sorted order, found with a pointer that only moves forward. Cells
+    wrapped around a row end are never within ``rlist`` and fail the distance test.
+
+    Parameters
+    ----------
+    x_n, y_n : ndarray, shape (N,)
+        Positions (units of R).
+    L : float
+        Container side.
+    rlist : float
+        List radius (``2R + skin``).
+    pairs_i, pairs_j : ndarray of int, shape (cap,)
+        Output buffers.
+
+    Returns
+    -------
+    int
+        Number of pairs, or ``-needed`` if the buffers are too small.
+    """
+    n = x_n.shape[0]
+    nc = int(L / rlist)
+    if nc < 3:  # the stencil would alias: one cell, all pairs
+        nc = 1
+    order = np.empty(n, np.int64)
+    skey = np.empty(n + 1, np.int64)
+    _sort_by_cell(x_n, y_n, nc, nc / L, order, skey)
+    skey[n] = nc * nc + 2 * nc + 2  # sentinel beyond every stencil
+    sx = np.empty(n)
+    sy = np.empty(n)
+    for a in range(n):
+        sx[a] = x_n[order[a]]
+        sy[a] = y_n[order[a]]
+    rl2 = rlist * rlist
+    cap = pairs_i.shape[0]
+    npairs = 0
+    q = 0
+    for a in range(n):
+        c = skey[a]
+        xa = sx[a]
+        ya = sy[a]
+        # run 1: the rest of the own cell and the cell to the right
+        b = a + 1
+        hi = c + 1 if nc > 1 else c
+        while skey[b] <= hi:
+            dx = xa - sx[b]
+            dy = ya - sy[b]
+            if dx * dx + dy * dy < rl2:
+                if npairs < cap:
+                    pairs_i[npairs] = order[a]
+                    pairs_j[npairs] = order[b]
+                npairs += 1
+            b += 1
+        if nc == 1:
+            continue
+        # run 2: the three cells of the row above
+        lo = c + nc - 1
+        while skey[q] < lo:
+            q += 1
+        b = q
+        hi = c + nc + 1
+        while skey[b] <= hi:
+            dx = xa - sx[b]
+            dy = ya - sy[b]
+            if dx * dx + dy * dy < rl2:
+                if npairs < cap:
+                    pairs_i[npairs] = order[a]
+                    pairs_j[npairs] = order[b]
+                npairs += 1
+            b += 1
+    if npairs > cap:
+        return -npairs
+    return npairs
+
+
+@njit(cache=True)
 def build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j):
     """Half neighbour list of all pairs closer than ``rlist`` (cell list, O(N)).
 
     Returns the number of pairs, or ``-needed`` if the buffers are too small.
     """
-    n = pos_nd.shape[0]
-    nc = max(1, int(L / rlist))
-    cell = L / nc
-    cell_of = np.empty(n, np.int64)
-    count = np.zeros(nc * nc + 1, np.int64)
-    for i in range(n):
-        cx = min(max(int(pos_nd[i, 0] / cell), 0), nc - 1)
-        cy = min(max(int(pos_nd[i, 1] / cell), 0), nc - 1)
-        c = cy * nc + cx
-        cell_of[i] = c
-        count[c + 1] += 1
-    for c in range(nc * nc):
-        count[c + 1] += count[c]
-    start = count.copy()
-    order = np.empty(n, np.int64)
-    for i in range(n):
-        c = cell_of[i]
-        order[start[c]] = i
-        start[c] += 1
-    rl2 = rlist * rlist
-    npairs = 0
-    cap = pairs_i.shape[0]
-    for cy in range(nc):
-        for cx in range(nc):
-            c = cy * nc + cx
-            for a in range(count[c], count[c + 1]):
-                i = order[a]
-                xi = pos_nd[i, 0]
-                yi = pos_nd[i, 1]
-                # half stencil: same cell (j after i), right, and the three cells above
-                for k in range(5):
-                    if k == 0:
-                        ox, oy = 0, 0
-                    elif k == 1:
-                        ox, oy = 1, 0
-                    elif k == 2:
-                        ox, oy = -1, 1
-                    elif k == 3:
-                        ox, oy = 0, 1
-                    else:
-                        ox, oy = 1, 1
-                    nx = cx + ox
-                    ny = cy + oy
-                    if nx < 0 or nx >= nc or ny >= nc:
-                        continue
-                    c2 = ny * nc + nx
-                    b0 = a + 1 if k == 0 else count[c2]
-                    for b in range(b0, count[c2 + 1]):
-                        j = order[b]
-                        dx = xi - pos_nd[j, 0]
-                        dy = yi - pos_nd[j, 1]
-                        if dx * dx + dy * dy < rl2:
-                            if npairs < cap:
-                                pairs_i[npairs] = i
-                                pairs_j[npairs] = j
-                            npairs += 1
-    if npairs > cap:
-        return -npairs
-    return npairs
+    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, pairs_i, pairs_j)
 
 
 @njit(cache=True)
@@ -244,6 +315,173 @@ def potential_energy_kernel(pos_nd, Lx, L, R, C, walls_axis, walls_pos, pairs_i,
     return u
 
 
+# --- the time-stepping loop, on contiguous x / y arrays (structure of arrays) -------------
+
+
+@njit(cache=True)
+def _pos(a):
+    """``max(a, 0)`` as a plain select (vectorises; NaN gives 0, caught by the bounds check)."""
+    return a if a > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _drift_walls(x_n, y_n, vx_n, vy_n, rx_n, ry_n, kick, dt, Lx, L, R, C, half_skin2):
+    """One fused, branch-free pass over the disks: drift, wall kick and the checks.
+
+    ``x += dt v``; then ``v += kick * F_wall(x)`` for the walls at ``x = 0``, ``y = 0``,
+    ``y = L`` and the piston at ``x = Lx``. Counts are integers so the loop vectorises.
+
+    Returns
+    -------
+    tuple of int
+        ``(n_far, n_out, lo, hi)``: disks farther than ``skin / 2`` from their position at the
+        last pair-list build; disks outside ``[0, Lx] x [0, L]`` or NaN; first and last index
+        of the disks touching the piston (``lo > hi`` if none).
+    """
+    n = x_n.shape[0]
+    n_far = 0
+    n_out = 0
+    lo = n
+    hi = -1
+    ck = C * kick
+    for i in range(n):
+        x = x_n[i] + dt * vx_n[i]
+        y = y_n[i] + dt * vy_n[i]
+        x_n[i] = x
+        y_n[i] = y
+        ddx = x - rx_n[i]
+        ddy = y - ry_n[i]
+        n_far += ddx * ddx + ddy * ddy > half_skin2
+        n_out += not ((x >= 0.0) & (x <= Lx) & (y >= 0.0) & (y <= L))
+        op = _pos(R - (Lx - x))
+        touch = op > 0.0
+        lo = min(lo, i if touch else n)
+        hi = max(hi, i if touch else -1)
+        vx_n[i] += ck * (_pos(R - x) - op)
+        vy_n[i] += ck * (_pos(R - y) - _pos(R - (L - y)))
+    return n_far, n_out, lo, hi
+
+
+@njit(cache=True)
+def _piston_overlap(x_n, Lx, R, lo, hi):
+    """``sum_i max(R - (Lx - x_i), 0)`` over disks ``lo..hi`` (in index order)."""
+    s = 0.0
+    for i in range(lo, hi + 1):
+        s += _pos(R - (Lx - x_n[i]))
+    return s
+
+
+@njit(cache=True)
+def _pair_kick(x_n, y_n, vx_n, vy_n, pairs_i, pairs_j, npairs, kick, R, C):
+    """``v += kick * F_pair`` over the listed pairs (``kick = 1`` accumulates forces)."""
+    d2max = 4.0 * R * R
+    ck = kick * C
+    for p in range(npairs):
+        i = pairs_i[p]
+        j = pairs_j[p]
+        dx = x_n[i] - x_n[j]
+        dy = y_n[i] - y_n[j]
+        r2 = dx * dx + dy * dy
+        if r2 < d2max:
+            r = np.sqrt(r2)
+            f = ck * (2.0 * R - r) / r
+            vx_n[i] += f * dx
+            vy_n[i] += f * dy
+            vx_n[j] -= f * dx
+            vy_n[j] -= f * dy
+
+
+@njit(cache=True)
+def _internal_walls_kick(x_n, y_n, vx_n, vy_n, kick, R, C, walls_axis, walls_pos):
+    """``v += kick * F`` of the two-sided internal walls."""
+    ck = kick * C
+    for w in range(walls_axis.shape[0]):
+        c = walls_pos[w]
+        q_n = x_n if walls_axis[w] == 0 else y_n
+        v_n = vx_n if walls_axis[w] == 0 else vy_n
+        for i in range(q_n.shape[0]):
+            s = q_n[i] - c
+            d = abs(s)
+            if d < R:
+                v_n[i] += ck * (R - d) * (1.0 if s >= 0.0 else -1.0)
+
+
+@njit(cache=True)
+def _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx, L, R, C, walls_axis,
+               walls_pos):
+    """Set ``fx_n, fy_n`` to all forces (listed pairs); return the gas's force on the piston."""
+    fp = 0.0
+    for i in range(x_n.shape[0]):
+        x = x_n[i]
+        y = y_n[i]
+        op = _pos(R - (Lx - x))
+        fx_n[i] = C * (_pos(R - x) - op)
+        fy_n[i] = C * (_pos(R - y) - _pos(R - (L - y)))
+        fp += op
+    _internal_walls_kick(x_n, y_n, fx_n, fy_n, 1.0, R, C, walls_axis, walls_pos)
+    _pair_kick(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, 1.0, R, C)
+    return C * fp
+
+
+@njit(cache=True)
+def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npairs, fp,
+            Lx_a, Lx_b, k0, k1, n_seg, L, R, C, mass, dt, skin, walls_axis, walls_pos):
+    """:func:`run_steps` on contiguous per-axis arrays (all shape (N,), modified in place).
+
+    Leapfrog form of velocity Verlet: after the first half kick with the entry forces, every
+    step is a drift followed by a full kick with the new forces (walls inside the drift pass,
+    then pairs), the last step by a half kick; no force array is touched in between. The entry
+    forces ``fx_n, fy_n`` are overwritten with the forces at the final positions.
+    """
+    n = x_n.shape[0]
+    hdt_m = 0.5 * dt / mass
+    half_skin2 = 0.25 * skin * skin
+    rlist = 2.0 * R + skin
+    work = 0.0
+    impulse = 0.0
+    n_rebuilds = 0
+    status = 0
+    if k1 <= k0:
+        return status, pairs_i, pairs_j, npairs, fp, work, impulse, n_rebuilds, 0
+    for i in range(n):
+        vx_n[i] += hdt_m * fx_n[i]
+        vy_n[i] += hdt_m * fy_n[i]
+    has_walls = walls_axis.shape[0] > 0
+    k = k0
+    while k < k1:
+        kick = 2.0 * hdt_m if k + 1 < k1 else hdt_m  # the last kick is a half kick
+        Lx_old = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
+        Lx_new = Lx_a + (Lx_b - Lx_a) * ((k + 1) / n_seg)
+        n_far, n_out, lo, hi = _drift_walls(x_n, y_n, vx_n, vy_n, rx_n, ry_n, kick, dt, Lx_new,
+                                            L, R, C, half_skin2)
+        fp_new = C * _piston_overlap(x_n, Lx_new, R, lo, hi) if hi >= lo else 0.0
+        if has_walls:
+            _internal_walls_kick(x_n, y_n, vx_n, vy_n, kick, R, C, walls_axis, walls_pos)
+        work -= 0.5 * (fp + fp_new) * (Lx_new - Lx_old)
+        impulse += 0.5 * (fp + fp_new) * dt
+        fp = fp_new
+        k += 1
+        if n_out > 0:
+            status = 1
+            break
+        if n_far > 0:
+            npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
+            while npairs < 0:
+                pairs_i = np.empty(2 * (-npairs), pairs_i.dtype)
+                pairs_j = np.empty(2 * (-npairs), pairs_j.dtype)
+                npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
+            rx_n[:] = x_n
+            ry_n[:] = y_n
+            n_rebuilds += 1
+        _pair_kick(x_n, y_n, vx_n, vy_n, pairs_i, pairs_j, npairs, kick, R, C)
+    Lx_end = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
+    fp_end = _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx_end, L, R, C,
+                        walls_axis, walls_pos)
+    if status == 0:
+        fp = fp_end
+    return status, pairs_i, pairs_j, npairs, fp, work, impulse, n_rebuilds, k - k0
+
+
 @njit(cache=True)
 def run_steps(pos_nd, vel_nd, force_nd, ref_nd, pairs_i, pairs_j, npairs, fp,
               Lx_a, Lx_b, k0, k1, n_seg, L, R, C, mass, dt, skin, walls_axis, walls_pos):
@@ -252,11 +490,14 @@ def run_steps(pos_nd, vel_nd, force_nd, ref_nd, pairs_i, pairs_j, npairs, fp,
     The piston moves linearly from ``Lx_a`` (segment step 0) to ``Lx_b`` (step ``n_seg``);
     ``Lx_a == Lx_b`` is a hold. On entry ``force_nd`` holds the forces at the current positions
     and piston position and ``fp`` the gas's force on the piston; on return positions,
-    velocities and forces are synchronised.
+    velocities and forces are synchronised. ``ref_nd`` holds the positions at the last
+    pair-list build; the list is rebuilt when a disk has moved more than ``skin / 2``.
 
     The piston's work on the gas is the trapezoid sum ``-sum (fp_n + fp_n+1) / 2 (Lx_n+1 - Lx_n)``,
     second order in dt like the integrator (the one-sided ``U(x_n+1, Lx_n+1) - U(x_n+1, Lx_n)``
     is only first order and misses the energy change by ~2% at dt = 0.001, v = 0.5).
+
+    The (N, 2) arrays are copied into per-axis arrays for the loop (:func:`_run_xy`) and back.
 
     Returns
     -------
@@ -266,65 +507,21 @@ def run_steps(pos_nd, vel_nd, force_nd, ref_nd, pairs_i, pairs_j, npairs, fp,
         ``work`` is the work done on the gas by the piston and ``impulse`` the time integral of the
         force of the gas on the piston.
     """
-    n = pos_nd.shape[0]
-    hdt_m = 0.5 * dt / mass
-    half_skin2 = 0.25 * skin * skin
-    rlist = 2.0 * R + skin
-    work = 0.0
-    impulse = 0.0
-    n_rebuilds = 0
-    kick = hdt_m
-    status = 0
-    k = k0
-    while k < k1:
-        Lx_old = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
-        Lx_new = Lx_a + (Lx_b - Lx_a) * ((k + 1) / n_seg)
-        n_far = 0
-        n_out = 0
-        fp_new = 0.0
-        for i in range(n):
-            vx = vel_nd[i, 0] + kick * force_nd[i, 0]
-            vy = vel_nd[i, 1] + kick * force_nd[i, 1]
-            x = pos_nd[i, 0] + dt * vx
-            y = pos_nd[i, 1] + dt * vy
-            vel_nd[i, 0] = vx
-            vel_nd[i, 1] = vy
-            pos_nd[i, 0] = x
-            pos_nd[i, 1] = y
-            ddx = x - ref_nd[i, 0]
-            ddy = y - ref_nd[i, 1]
-            n_far += ddx * ddx + ddy * ddy > half_skin2
-            n_out += not (x >= 0.0 and x <= Lx_new and y >= 0.0 and y <= L)
-            op = max(R - (Lx_new - x), 0.0)
-            force_nd[i, 0] = C * (max(R - x, 0.0) - op)
-            force_nd[i, 1] = C * (max(R - y, 0.0) - max(R - (L - y), 0.0))
-            fp_new += op
-        fp_new *= C
-        if walls_axis.shape[0] > 0:
-            _internal_walls(pos_nd, force_nd, R, C, walls_axis, walls_pos)
-        work -= 0.5 * (fp + fp_new) * (Lx_new - Lx_old)
-        impulse += 0.5 * (fp + fp_new) * dt
-        fp = fp_new
-        if n_out > 0:
-            status = 1
-            k += 1
-            break
-        if n_far > 0:
-            npairs = build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j)
-            while npairs < 0:
-                pairs_i = np.empty(2 * (-npairs), np.int64)
-                pairs_j = np.empty(2 * (-npairs), np.int64)
-                npairs = build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j)
-            ref_nd[:, :] = pos_nd
-            n_rebuilds += 1
-        _pair_forces(pos_nd, force_nd, pairs_i, pairs_j, npairs, R, C)
-        kick = 2.0 * hdt_m
-        k += 1
-    # final half kick: synchronise velocities with positions
-    for i in range(n):
-        vel_nd[i, 0] += hdt_m * force_nd[i, 0]
-        vel_nd[i, 1] += hdt_m * force_nd[i, 1]
-    return status, pairs_i, pairs_j, npairs, fp, work, impulse, n_rebuilds, k - k0
+    buf_kn = np.empty((8, pos_nd.shape[0]))
+    for a in range(2):
+        buf_kn[a] = pos_nd[:, a]
+        buf_kn[2 + a] = vel_nd[:, a]
+        buf_kn[4 + a] = force_nd[:, a]
+        buf_kn[6 + a] = ref_nd[:, a]
+    out = _run_xy(buf_kn[0], buf_kn[1], buf_kn[2], buf_kn[3], buf_kn[4], buf_kn[5], buf_kn[6],
+                  buf_kn[7], pairs_i, pairs_j, npairs, fp, Lx_a, Lx_b, k0, k1, n_seg, L, R, C,
+                  mass, dt, skin, walls_axis, walls_pos)
+    for a in range(2):
+        pos_nd[:, a] = buf_kn[a]
+        vel_nd[:, a] = buf_kn[2 + a]
+        force_nd[:, a] = buf_kn[4 + a]
+        ref_nd[:, a] = buf_kn[6 + a]
+    return out
 
 
 # -------------------------------------------------------------------------------------------
