@@ -15,6 +15,7 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/paper_a_md.smk"
+include: "workflow/rules/paper_a_images.smk"
 
 
 rule all:
