@@ -204,8 +204,9 @@ def render_frames_fast(pos_fnd: np.ndarray, L: float, R: float, canvas: int,
     pos_fnd = np.asarray(pos_fnd)
     n_f, n_d = pos_fnd.shape[:2]
     box_fn4 = disk_boxes(pos_fnd.reshape(n_f * n_d, 2), L, R, canvas).reshape(n_f, n_d, 4)
+    # box extents are at most floor(2r) + 1: one footprint table per disk size
     ext = 1 + max(int((box_fn4[..., 2:] - box_fn4[..., :2]).max(initial=0)), 0)
-    fp = footprints(max(ext, 1))
+    fp = footprints(max(ext, int(np.floor(2 * R * canvas / L)) + 2))
     fp_args = (fp.start_ab, fp.count_ab, fp.dy_j, fp.xl_j, fp.xr_j)
     out_fhw = np.zeros((n_f, size, size), np.uint8)
     if n_f == 0:
@@ -216,6 +217,8 @@ def render_frames_fast(pos_fnd: np.ndarray, L: float, R: float, canvas: int,
     co = lanczos_coeffs(canvas, size)
     order_fn = np.argsort(box_fn4[..., 0], axis=1, kind="stable")
     box_fn4 = np.ascontiguousarray(np.take_along_axis(box_fn4, order_fn[..., None], axis=1))
+    if HALF + 255 * int(np.abs(co.k_oj).sum(axis=1).max()) >= 2**31:  # Pillow's int32 sums
+        raise OverflowError(f"Lanczos {canvas} -> {size}: weights overflow 32-bit sums")
     cum_oj, k_oj = co.cum_oj.astype(np.int32), co.k_oj.astype(np.int32)
     _render_batch(box_fn4, *fp_args, canvas, co.start_o, co.count_o, cum_oj,
                   co.first_out_i, co.last_out_i, co.start_o, co.count_o, k_oj, out_fhw)
