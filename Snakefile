@@ -16,6 +16,7 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/paper_a_md.smk"
 include: "workflow/rules/paper_a_images.smk"
+include: "workflow/rules/paper_b.smk"
 
 
 rule all:

@@ -123,7 +123,9 @@ MAX_PACKING = 0.4
 
 def check_physics(config: Mapping) -> list[str]:
     """Cross-field rules of the configuration; returns messages naming the keys."""
-    msgs: list[str] = []
+    from .paper_b.checks import check_paper_b  # Paper B's rules live with Paper B
+
+    msgs: list[str] = check_paper_b(config)
     a = config["paper_a"]
     gas, integ, proto, design = a["gas"], a["integrator"], a["protocol"], a["design"]
     L, R = gas["L"], gas["R"]

@@ -1,0 +1,137 @@
+"""Model outputs on every run and frame, and the paper's Tables 2 and 3.
+
+Table 3 (Paper B, Eq. 16): for each run, the least-squares fit ``H_t ~ a h_t + b`` over its
+frames ``t >= first_frame``, and the mean squared residual of that fit; over runs, the mean
+MSE, the means of a and b and their coefficients of variation ``std / |mean|`` (population
+std). Reported separately for training and held-out runs, for our models and the published
+weights, beside the paper's values.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..io import load_npz, save_npz, write_csv
+from ..provenance import provenance
+from . import reference
+from .deepsets import model_outputs, resolve_device
+from .runs import load_runs
+from .train import critical_epoch, load_trained
+
+log = logging.getLogger(__name__)
+
+KIND_OUTPUTS = "paper_b.outputs"
+
+
+def affine_fit(h_f: np.ndarray, H_f: np.ndarray) -> tuple[float, float, float]:
+    """Least squares ``H ~ a h + b``; returns (a, b, mean squared residual).
+
+    A constant ``h`` (a model that learned nothing) gives a = 0, b = mean H.
+    """
+    h_f = np.asarray(h_f, np.float64)
+    H_f = np.asarray(H_f, np.float64)
+    hc = h_f - h_f.mean()
+    var = float(hc @ hc)
+    a = float(hc @ (H_f - H_f.mean()) / var) if var > 0 else 0.0
+    b = float(H_f.mean() - a * h_f.mean())
+    mse = float(np.mean((H_f - (a * h_f + b)) ** 2))
+    return a, b, mse
+
+
+def per_run_fits(out_rf: np.ndarray, H_rf: np.ndarray, first_frame: int) -> pd.DataFrame:
+    """Columns ``a``, ``b``, ``mse``: one row per run."""
+    rows = [affine_fit(o[first_frame:], H[first_frame:]) for o, H in zip(out_rf, H_rf)]
+    return pd.DataFrame(rows, columns=["a", "b", "mse"])
+
+
+def summarise_fits(fits: pd.DataFrame) -> dict:
+    """Mean MSE, mean a, mean b, CV of a and b (std / |mean|, population std)."""
+    def cv(x):
+        m = float(np.mean(x))
+        return float(np.std(x) / abs(m)) if m != 0 else math.nan
+
+    return {"n_runs": len(fits), "mse_mean": float(fits["mse"].mean()),
+            "a_mean": float(fits["a"].mean()), "b_mean": float(fits["b"].mean()),
+            "a_cv": cv(fits["a"]), "b_cv": cv(fits["b"])}
+
+
+# -------------------------------------------------------------------------------------------
+# jobs
+# -------------------------------------------------------------------------------------------
+
+
+def outputs_job(seed: int, paper_b: dict, source: str, hidden: int, run_files, weights,
+                out) -> None:
+    """Model outputs ``out_rf`` (R, F + 1) for every run: ``source`` is ``ours`` (``weights``
+    from the training rule) or ``ref`` (the published weights in ``paper_b.reference_dir``)."""
+    model = (load_trained(weights) if source == "ours"
+             else reference.load_weights_file(weights, hidden))
+    device = resolve_device(paper_b["device"])
+    model.to(device)
+    data = load_runs(run_files, seed, paper_b, arrays=("vel_rfnd",))
+    out_rf = model_outputs(model, data["vel_rfnd"], device)
+    log.info("%s h=%d: outputs of %d runs x %d frames, range [%.4g, %.4g]", source, hidden,
+             *out_rf.shape, out_rf.min(), out_rf.max())
+    meta = provenance(KIND_OUTPUTS, {"seed": seed, "paper_b": paper_b},
+                      source=source, hidden=int(hidden), weights=str(weights))
+    save_npz(out, meta, out_rf=out_rf, run_r=data["run_r"], heldout_r=data["heldout_r"])
+
+
+def _load_outputs(path) -> tuple[dict, dict]:
+    return load_npz(path, kind=KIND_OUTPUTS)
+
+
+def table3(seed: int, paper_b: dict, run_files, output_files, out_csv) -> pd.DataFrame:
+    """Table 3 for every outputs file (ours and reference), both splits, plus the paper's."""
+    H = load_runs(run_files, seed, paper_b, arrays=("H_rf",))
+    ff = int(paper_b["train"]["first_frame"])
+    rows = []
+    for path in output_files:
+        meta, d = _load_outputs(path)
+        if not np.array_equal(d["run_r"], H["run_r"]):
+            raise ValueError(f"{path}: runs differ from the run files; rerun its rule")
+        for split, keep in (("train", ~d["heldout_r"]), ("heldout", d["heldout_r"])):
+            if not keep.any():
+                continue
+            fits = per_run_fits(d["out_rf"][keep], H["H_rf"][keep], ff)
+            rows.append({"source": meta["source"], "hidden": meta["hidden"], "runs": split,
+                         **summarise_fits(fits)})
+    for rec in reference.PAPER_TABLE3.to_dict("records"):
+        rows.append({"source": "paper", "runs": "train", "n_runs": 500, **rec})
+    frame = pd.DataFrame(rows)[["source", "hidden", "runs", "n_runs", "mse_mean", "a_mean",
+                                "b_mean", "a_cv", "b_cv"]]
+    write_csv(out_csv, frame)
+    log.info("Table 3:\n%s", frame.to_string(index=False))
+    return frame
+
+
+def table2(log_files, hidden, reference_dir, out_csv) -> pd.DataFrame:
+    """Table 2: final tilted and untilted loss and critical epoch per width, for our trainings,
+    the published training log (when ``reference_dir`` is set) and the paper's table."""
+    rows = []
+    for h, path in zip(hidden, log_files):
+        lg = pd.read_csv(path)
+        rows.append(_table2_row("ours", h, lg))
+    if reference_dir is not None:
+        ref = reference.parse_training_log(Path(reference_dir) / reference.LOG_FILE)
+        for h, lg in ref.groupby("hidden"):
+            rows.append(_table2_row("ref_log", h, lg))
+    for rec in reference.PAPER_TABLE2.to_dict("records"):
+        rows.append({"source": "paper", "epochs": 120, **rec})
+    frame = pd.DataFrame(rows)[["source", "hidden", "epochs", "final_tilted_loss",
+                                "final_untilted_loss", "critical_epoch"]]
+    write_csv(out_csv, frame)
+    log.info("Table 2:\n%s", frame.to_string(index=False))
+    return frame
+
+
+def _table2_row(source: str, hidden: int, lg: pd.DataFrame) -> dict:
+    return {"source": source, "hidden": int(hidden), "epochs": int(lg["epoch"].max()),
+            "final_tilted_loss": float(lg["tilted_loss"].iloc[-1]),
+            "final_untilted_loss": float(lg["untilted_loss"].iloc[-1]),
+            "critical_epoch": critical_epoch(lg["tilted_loss"])}

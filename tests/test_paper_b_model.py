@@ -1,0 +1,125 @@
+"""Paper B learning: the DeepSets model, its loss, resumable training, the published weights
+and log, and the affine fits of Table 3."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from thermolearn.paper_b import reference
+from thermolearn.paper_b.deepsets import DeepSets, alpha_schedule, model_outputs, tilted_loss
+from thermolearn.paper_b.evaluate import affine_fit, per_run_fits, summarise_fits
+from thermolearn.paper_b.hard_disks import DiskParams, simulate
+from thermolearn.paper_b.hfunc import h_functional
+from thermolearn.paper_b.train import TrainSettings, critical_epoch, train_model
+
+from conftest import REPO
+
+REF_DIR = (REPO / "../shared/reference/lier2025").resolve()
+needs_reference = pytest.mark.skipif(not REF_DIR.is_dir(),
+                                     reason=f"published weights not at {REF_DIR}")
+
+
+def test_tilted_loss_and_schedule_analytic():
+    dh = torch.tensor([1.0, -1.0, 2.0, -0.5], dtype=torch.float64)
+    # alpha = 0.5: -mean(0.5, -1, 1, -0.5) + 0.2 * mean(1, 1, 4, 0.25)
+    assert float(tilted_loss(dh, 0.5)) == pytest.approx(0.0 + 0.2 * 6.25 / 4)
+    assert float(tilted_loss(dh, 1.0)) == pytest.approx(-1.5 / 4 + 0.2 * 6.25 / 4)
+    assert alpha_schedule(0, 120) == 1.0
+    assert alpha_schedule(119, 120) == pytest.approx(0.2)
+    assert alpha_schedule(60, 121) == pytest.approx(0.6)
+
+
+def test_deepsets_is_permutation_invariant_and_matches_a_numpy_forward():
+    torch.manual_seed(0)
+    model = DeepSets(8).double()
+    x = torch.randn(3, 50, 2, dtype=torch.float64)
+    perm = torch.randperm(50)
+    out = model(x)
+    torch.testing.assert_close(out, model(x[:, perm]))
+    sd = {k: v.numpy() for k, v in model.state_dict().items()}
+    relu = lambda z: np.maximum(z, 0)  # noqa: E731
+    phi = relu(relu(x.numpy() @ sd["phi.0.weight"].T + sd["phi.0.bias"]) @ sd["phi.2.weight"].T
+               + sd["phi.2.bias"]).sum(axis=1)
+    ref = (relu(phi @ sd["rho.0.weight"].T + sd["rho.0.bias"]) @ sd["rho.2.weight"].T
+           + sd["rho.2.bias"])[:, 0]
+    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-12)
+
+
+def test_critical_epoch_is_the_first_non_negative_tilted_loss():
+    assert critical_epoch([-3.0, -1.0, 0.0, -0.1, 2.0]) == 3
+    assert math.isnan(critical_epoch([-3.0, -1.0]))
+
+
+def test_affine_fit_recovers_a_and_b():
+    rng = np.random.default_rng(0)
+    h = rng.normal(size=500)
+    noise = rng.normal(scale=0.1, size=500)
+    a, b, mse = affine_fit(h, -3.0 * h + 7.0 + noise)
+    slope, icpt = np.polyfit(h, -3.0 * h + 7.0 + noise, 1)
+    assert (a, b) == pytest.approx((slope, icpt), rel=1e-10)
+    assert mse == pytest.approx(np.var(noise - np.polyval(np.polyfit(h, noise, 1), h)), rel=1e-10)
+    fits = per_run_fits(np.stack([h, 2 * h]), np.stack([h + 1, h + 1]), first_frame=0)
+    s = summarise_fits(fits)
+    assert s["a_mean"] == pytest.approx(0.75) and s["a_cv"] == pytest.approx(1 / 3)
+    assert s["mse_mean"] == pytest.approx(0.0, abs=1e-20)
+
+
+def test_training_resumes_to_the_same_numbers(tmp_path):
+    """Two epochs, stop, resume the third: the same log and weights as three epochs in one go."""
+    rng = np.random.default_rng(0)
+    vel = (rng.normal(size=(4, 12, 30, 2)) * np.linspace(1, 2, 12)[None, :, None, None])
+    held = rng.normal(size=(1, 12, 30, 2))
+    s = TrainSettings(hidden=8, epochs=3, batch_size=8, first_frame=0)
+    cfg = {"test": 1}
+    m1, log1 = train_model(vel, held, s, 5, torch.device("cpu"), tmp_path / "a.pt", cfg,
+                           show_progress=False)
+    train_model(vel, held, s, 5, torch.device("cpu"), tmp_path / "b.pt", cfg,
+                show_progress=False, stop_after=2)
+    m2, log2 = train_model(vel, held, s, 5, torch.device("cpu"), tmp_path / "b.pt", cfg,
+                           show_progress=False)
+    pd.testing.assert_frame_equal(log1, log2)
+    for k, v in m1.state_dict().items():
+        torch.testing.assert_close(v, m2.state_dict()[k], rtol=0, atol=0)
+    # a checkpoint of another configuration is not resumed
+    _, log3 = train_model(vel, held, s, 5, torch.device("cpu"), tmp_path / "b.pt", {"test": 2},
+                          show_progress=False)
+    assert len(log3) == 3
+    # the model learned the arrow of time of this data: the speeds grow with t
+    assert (log1["mean_dh"] > 0).all()
+
+
+@needs_reference
+def test_published_log_gives_the_papers_table2():
+    """Our critical-epoch rule on the published log reproduces the paper's Table 2."""
+    log = reference.parse_training_log(REF_DIR / reference.LOG_FILE)
+    assert log.groupby("hidden").size().tolist() == [120, 120, 120]
+    for row in reference.PAPER_TABLE2.itertuples():
+        lg = log[log["hidden"] == row.hidden]
+        assert critical_epoch(lg["tilted_loss"]) == row.critical_epoch
+        assert lg["tilted_loss"].iloc[-1] == pytest.approx(row.final_tilted_loss, rel=1e-3)
+        assert lg["untilted_loss"].iloc[-1] == pytest.approx(row.final_untilted_loss, rel=1e-3)
+
+
+@needs_reference
+def test_published_weights_on_our_runs_reproduce_the_papers_table3():
+    """The original models, fed our simulated runs and our H, give the paper's Table 3: a check
+    of the simulator, H and the fit against the original code."""
+    params = DiskParams()
+    vel, H = [], []
+    for seed in range(3):
+        rec = simulate(params, 500, np.random.default_rng(1000 + seed))
+        H.append(h_functional(rec.vel_fnd, params.speed))
+        vel.append(rec.vel_fnd.astype(np.float32))
+    vel_rfnd, H_rf = np.stack(vel), np.stack(H)
+    model = reference.load_reference_model(REF_DIR, 64)
+    out_rf = model_outputs(model, vel_rfnd, torch.device("cpu"))
+    s = summarise_fits(per_run_fits(out_rf, H_rf, first_frame=1))
+    paper = reference.PAPER_TABLE3.set_index("hidden").loc[64]
+    assert s["mse_mean"] == pytest.approx(paper["mse_mean"], rel=0.25)
+    assert s["a_mean"] == pytest.approx(paper["a_mean"], rel=3 * paper["a_cv"])
+    assert s["b_mean"] == pytest.approx(paper["b_mean"], rel=3 * paper["b_cv"])

@@ -1,0 +1,309 @@
+# Paper B (Lier 2025): hard-disk runs, H-functional, DeepSets training, Tables 2 and 3, Figs. 2, 3, 5.
+import math
+
+PAPER_B = config["paper_b"]
+PB = "results/paper_b"
+PB_HIDDEN = [int(h) for h in PAPER_B["train"]["hidden"]]
+PB_N_FILES = math.ceil(
+    (PAPER_B["runs"]["n_train"] + PAPER_B["runs"]["n_heldout"])
+    / PAPER_B["runs"]["runs_per_file"]
+)
+PB_RUN_FILES = [f"{PB}/runs/b{k:03d}.npz" for k in range(PB_N_FILES)]
+
+
+def _pb_reference_dir():
+    """The published weights and log (relative to the repo root), or None to skip them."""
+    if PAPER_B["reference_dir"] is None:
+        return None
+    path = (REPO / PAPER_B["reference_dir"]).resolve()
+    if not path.is_dir():
+        print(
+            f"WARNING: config key 'paper_b.reference_dir': {path} not found; the published "
+            "weights are left out (set it to null to silence this)",
+            file=sys.stderr,
+        )
+        return None
+    return path
+
+
+PB_REF = _pb_reference_dir()
+PB_SOURCES = ["ours"] + (["ref"] if PB_REF is not None else [])
+PB_OUTPUTS = expand(
+    f"{PB}/outputs/{{source}}_h{{hidden}}.npz", source=PB_SOURCES, hidden=PB_HIDDEN
+)
+
+
+def _pb_weights(wc):
+    if wc.source == "ours":
+        return f"{PB}/models/h{wc.hidden}.pt"
+    return str(PB_REF / f"deepsets_h{wc.hidden}.pt")
+
+
+rule paper_b_simulate:
+    input:
+        code=sources("paper_b/hard_disks.py", "paper_b/hfunc.py", "paper_b/runs.py"),
+    output:
+        f"{PB}/runs/b{{block}}.npz",
+    log:
+        "results/logs/paper_b/runs/b{block}.log",
+    benchmark:
+        "results/benchmarks/paper_b/runs/b{block}.tsv"
+    wildcard_constraints:
+        block=r"[0-9]{3}",
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        seed=config["seed"],
+        paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc")},
+    script:
+        "../scripts/paper_b_simulate.py"
+
+
+rule paper_b_frame_rate_sweep:
+    input:
+        code=sources("paper_b/hard_disks.py", "paper_b/sweep.py"),
+    output:
+        f"{PB}/frame_rate_sweep.csv",
+    log:
+        "results/logs/paper_b/frame_rate_sweep.log",
+    benchmark:
+        "results/benchmarks/paper_b/frame_rate_sweep.tsv"
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    params:
+        seed=config["seed"],
+        paper_b={k: PAPER_B[k] for k in ("gas", "frame_rate_sweep")},
+    script:
+        "../scripts/paper_b_frame_rate_sweep.py"
+
+
+rule paper_b_fig2:
+    input:
+        sweep=f"{PB}/frame_rate_sweep.csv",
+        code=sources("paper_b/figures.py"),
+    output:
+        report(
+            f"{PB}/figures/fig2_frame_rate.png",
+            caption="../report/paper_b_fig2.rst",
+            category="Paper B: hard disks",
+        ),
+    log:
+        "results/logs/paper_b/fig2.log",
+    benchmark:
+        "results/benchmarks/paper_b/fig2.tsv"
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        frame_rate=PAPER_B["gas"]["frame_rate"],
+    script:
+        "../scripts/paper_b_fig2.py"
+
+
+rule paper_b_fig3:
+    input:
+        runs=PB_RUN_FILES,
+        code=sources("paper_b/figures.py", "paper_b/runs.py"),
+    output:
+        report(
+            f"{PB}/figures/fig3_speed_distribution.png",
+            caption="../report/paper_b_fig3.rst",
+            category="Paper B: hard disks",
+        ),
+    log:
+        "results/logs/paper_b/fig3.log",
+    benchmark:
+        "results/benchmarks/paper_b/fig3.tsv"
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        seed=config["seed"],
+        paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc")},
+    script:
+        "../scripts/paper_b_fig3.py"
+
+
+rule paper_b_train:
+    input:
+        runs=PB_RUN_FILES,
+        code=sources("paper_b/deepsets.py", "paper_b/train.py", "paper_b/runs.py"),
+    output:
+        weights=f"{PB}/models/h{{hidden}}.pt",
+        log=f"{PB}/models/h{{hidden}}_log.csv",
+    log:
+        "results/logs/paper_b/train_h{hidden}.log",
+    benchmark:
+        "results/benchmarks/paper_b/train_h{hidden}.tsv"
+    wildcard_constraints:
+        hidden=r"[0-9]+",
+    conda:
+        "../../envs/torch.yaml"
+    threads: 8
+    resources:
+        mem_mb=8000,
+        runtime=600,
+        gpu=1,
+    params:
+        seed=config["seed"],
+        paper_b={k: PAPER_B[k] for k in ("device", "gas", "runs", "hfunc", "train")},
+        checkpoint=lambda wc: f"{PB}/models/h{wc.hidden}.ckpt.pt",
+    script:
+        "../scripts/paper_b_train.py"
+
+
+rule paper_b_outputs:
+    input:
+        runs=PB_RUN_FILES,
+        weights=_pb_weights,
+        code=sources(
+            "paper_b/deepsets.py", "paper_b/evaluate.py", "paper_b/reference.py"
+        ),
+    output:
+        f"{PB}/outputs/{{source}}_h{{hidden}}.npz",
+    log:
+        "results/logs/paper_b/outputs/{source}_h{hidden}.log",
+    benchmark:
+        "results/benchmarks/paper_b/outputs/{source}_h{hidden}.tsv"
+    wildcard_constraints:
+        source="ours|ref",
+        hidden=r"[0-9]+",
+    conda:
+        "../../envs/torch.yaml"
+    threads: 8
+    resources:
+        mem_mb=8000,
+        runtime=60,
+        gpu=1,
+    params:
+        seed=config["seed"],
+        paper_b={k: PAPER_B[k] for k in ("device", "gas", "runs", "hfunc")},
+    script:
+        "../scripts/paper_b_outputs.py"
+
+
+rule paper_b_table2:
+    input:
+        logs=expand(f"{PB}/models/h{{hidden}}_log.csv", hidden=PB_HIDDEN),
+        ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
+        code=sources("paper_b/evaluate.py", "paper_b/reference.py"),
+    output:
+        f"{PB}/tables/table2.csv",
+    log:
+        "results/logs/paper_b/table2.log",
+    benchmark:
+        "results/benchmarks/paper_b/table2.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        hidden=PB_HIDDEN,
+        reference_dir=str(PB_REF) if PB_REF is not None else None,
+    script:
+        "../scripts/paper_b_table2.py"
+
+
+rule paper_b_training_curves:
+    input:
+        logs=expand(f"{PB}/models/h{{hidden}}_log.csv", hidden=PB_HIDDEN),
+        ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
+        code=sources("paper_b/figures.py", "paper_b/reference.py"),
+    output:
+        report(
+            f"{PB}/figures/training_curves.png",
+            caption="../report/paper_b_training_curves.rst",
+            category="Paper B: DeepSets",
+        ),
+    log:
+        "results/logs/paper_b/training_curves.log",
+    benchmark:
+        "results/benchmarks/paper_b/training_curves.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        hidden=PB_HIDDEN,
+    script:
+        "../scripts/paper_b_training_curves.py"
+
+
+rule paper_b_table3:
+    input:
+        runs=PB_RUN_FILES,
+        outputs=PB_OUTPUTS,
+        code=sources("paper_b/evaluate.py", "paper_b/runs.py"),
+    output:
+        f"{PB}/tables/table3.csv",
+    log:
+        "results/logs/paper_b/table3.log",
+    benchmark:
+        "results/benchmarks/paper_b/table3.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        seed=config["seed"],
+        paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc", "train")},
+    script:
+        "../scripts/paper_b_table3.py"
+
+
+rule paper_b_fig5:
+    input:
+        runs=PB_RUN_FILES,
+        outputs=expand(f"{PB}/outputs/ours_h{{hidden}}.npz", hidden=PB_HIDDEN),
+        code=sources("paper_b/figures.py", "paper_b/evaluate.py", "paper_b/runs.py"),
+    output:
+        report(
+            f"{PB}/figures/fig5_h_vs_models.png",
+            caption="../report/paper_b_fig5.rst",
+            category="Paper B: DeepSets",
+        ),
+    log:
+        "results/logs/paper_b/fig5.log",
+    benchmark:
+        "results/benchmarks/paper_b/fig5.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        seed=config["seed"],
+        paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc", "train")},
+    script:
+        "../scripts/paper_b_fig5.py"
+
+
+TARGETS["paper_b"] = [
+    f"{PB}/figures/fig2_frame_rate.png",
+    f"{PB}/figures/fig3_speed_distribution.png",
+    f"{PB}/figures/fig5_h_vs_models.png",
+    f"{PB}/figures/training_curves.png",
+    f"{PB}/tables/table2.csv",
+    f"{PB}/tables/table3.csv",
+]
