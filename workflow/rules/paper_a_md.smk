@@ -18,7 +18,11 @@ rule paper_a_design:
         runtime=5,
     params:
         seed=config["seed"],
-        paper_a={k: PAPER_A[k] for k in ("gas", "protocol", "design")},
+        paper_a={
+            "gas": {"L": PAPER_A["gas"]["L"]},
+            "protocol": {k: PAPER_A["protocol"][k] for k in ("Lx_min", "n_cycles")},
+            "design": PAPER_A["design"],
+        },
     script:
         "../scripts/paper_a_design.py"
 
@@ -95,7 +99,12 @@ rule paper_a_relaxation_figure:
         mem_mb=1000,
         runtime=5,
     params:
-        paper_a=PAPER_A,
+        paper_a={
+            "gas": {"L": PAPER_A["gas"]["L"]},
+            "protocol": {"t_hold": PAPER_A["protocol"]["t_hold"]},
+            "relaxation": PAPER_A["relaxation"],
+            "design": {"dL": PAPER_A["design"]["dL"]},
+        },
     script:
         "../scripts/paper_a_relaxation_figure.py"
 
