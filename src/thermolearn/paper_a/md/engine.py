@@ -8,13 +8,15 @@ two-sided planes ``x = c`` or ``y = c``. Integration is velocity Verlet in float
 
 Performance notes (see ``benchmarks/md_throughput.py``): the time-stepping loop works on
 contiguous per-axis arrays (``x_n``, ``y_n``, ``vx_n``, ...; the (N, 2) state arrays are copied in
-and out once per call). Pairs come from a half Verlet list, built from disks radix-sorted by cell
-and rebuilt only when some disk has moved more than ``skin / 2``. Each step is one fused,
-branch-free per-particle loop (drift, wall kick, displacement and bounds checks counted as
-integers so the loop vectorises) plus a short loop over listed pairs that kicks velocities
-directly: the second half kick of a step is merged with the first half kick of the next, so no
-force array is touched between steps; velocities and forces are synchronised on return. No
-``prange``: at N ~ 2000 a step takes about 2 us, less than the per-step threading overhead.
+and out once per call). Each step is one fused, branch-free pass over the disks (drift, wall
+kick, bounds check and the largest speed, reduced as integers so the loop vectorises) plus a
+short loop over pairs that kicks velocities directly: the second half kick of a step is merged
+with the first half kick of the next, so no force array is touched between steps; velocities
+and forces are synchronised on return. Pairs come from a half Verlet list (radius
+``2R + skin``, disks radix-sorted by cell), rebuilt when a bound on the largest displacement
+since its build (exact on entry, then ``dt max|v|`` per step) exceeds ``skin / 2``; the force
+loop runs over an inner list filtered from it with a fifth of the skin, refiltered likewise.
+No ``prange``: at N ~ 2000 a step takes under 2 us, less than the per-step threading overhead.
 """
 
 from __future__ import annotations
@@ -170,24 +172,27 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
         sx[a] = x_n[order[a]]
         sy[a] = y_n[order[a]]
     rl2 = rlist * rlist
-    cap = pairs_i.shape[0]
+    last = pairs_i.shape[0] - 1  # appends are branch-free: write, then advance if inside
+    if last < 0:
+        return -1
     npairs = 0
+    w = 0
     q = 0
     for a in range(n):
         c = skey[a]
         xa = sx[a]
         ya = sy[a]
+        oa = order[a]
         # run 1: the rest of the own cell and the cell to the right
         b = a + 1
         hi = c + 1 if nc > 1 else c
         while skey[b] <= hi:
             dx = xa - sx[b]
             dy = ya - sy[b]
-            if dx * dx + dy * dy < rl2:
-                if npairs < cap:
-                    pairs_i[npairs] = order[a]
-                    pairs_j[npairs] = order[b]
-                npairs += 1
+            pairs_i[w] = oa
+            pairs_j[w] = order[b]
+            npairs += dx * dx + dy * dy < rl2
+            w = min(npairs, last)
             b += 1
         if nc == 1:
             continue
@@ -200,13 +205,12 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
         while skey[b] <= hi:
             dx = xa - sx[b]
             dy = ya - sy[b]
-            if dx * dx + dy * dy < rl2:
-                if npairs < cap:
-                    pairs_i[npairs] = order[a]
-                    pairs_j[npairs] = order[b]
-                npairs += 1
+            pairs_i[w] = oa
+            pairs_j[w] = order[b]
+            npairs += dx * dx + dy * dy < rl2
+            w = min(npairs, last)
             b += 1
-    if npairs > cap:
+    if npairs > last + 1:
         return -npairs
     return npairs
 
@@ -324,42 +328,75 @@ def _pos(a):
     return a if a > 0.0 else 0.0
 
 
+V2_SCALE = 1048576.0  # 2^20: squared speeds are reduced as integers v^2 * V2_SCALE
+
+
 @njit(cache=True)
-def _drift_walls(x_n, y_n, vx_n, vy_n, rx_n, ry_n, kick, dt, Lx, L, R, C, half_skin2):
+def _drift_walls(x_n, y_n, vx_n, vy_n, kick, dt, Lx, L, R, C):
     """One fused, branch-free pass over the disks: drift, wall kick and the checks.
 
     ``x += dt v``; then ``v += kick * F_wall(x)`` for the walls at ``x = 0``, ``y = 0``,
-    ``y = L`` and the piston at ``x = Lx``. Counts are integers so the loop vectorises.
+    ``y = L`` and the piston at ``x = Lx``. Reductions are over integers so the loop vectorises.
 
     Returns
     -------
     tuple of int
-        ``(n_far, n_out, lo, hi)``: disks farther than ``skin / 2`` from their position at the
-        last pair-list build; disks outside ``[0, Lx] x [0, L]`` or NaN; first and last index
-        of the disks touching the piston (``lo > hi`` if none).
+        ``(q_max, n_out, lo, hi)``: ``floor(V2_SCALE max v^2)`` of the drift velocities (the
+        largest displacement of the step is at most ``dt sqrt((q_max + 1) / V2_SCALE)``); disks
+        outside ``[0, Lx] x [0, L]`` or NaN; first and last index of the disks touching the
+        piston (``lo > hi`` if none).
     """
     n = x_n.shape[0]
-    n_far = 0
+    q_max = 0
     n_out = 0
     lo = n
     hi = -1
     ck = C * kick
     for i in range(n):
-        x = x_n[i] + dt * vx_n[i]
-        y = y_n[i] + dt * vy_n[i]
+        vx = vx_n[i]
+        vy = vy_n[i]
+        v2 = vx * vx + vy * vy
+        v2 = v2 if v2 < 1e12 else 1e12  # NaN and huge speeds: a finite bound (blow-up anyway)
+        q_max = max(q_max, np.int64(v2 * V2_SCALE))
+        x = x_n[i] + dt * vx
+        y = y_n[i] + dt * vy
         x_n[i] = x
         y_n[i] = y
-        ddx = x - rx_n[i]
-        ddy = y - ry_n[i]
-        n_far += ddx * ddx + ddy * ddy > half_skin2
         n_out += not ((x >= 0.0) & (x <= Lx) & (y >= 0.0) & (y <= L))
         op = _pos(R - (Lx - x))
         touch = op > 0.0
         lo = min(lo, i if touch else n)
         hi = max(hi, i if touch else -1)
-        vx_n[i] += ck * (_pos(R - x) - op)
-        vy_n[i] += ck * (_pos(R - y) - _pos(R - (L - y)))
-    return n_far, n_out, lo, hi
+        vx_n[i] = vx + ck * (_pos(R - x) - op)
+        vy_n[i] = vy + ck * (_pos(R - y) - _pos(R - (L - y)))
+    return q_max, n_out, lo, hi
+
+
+@njit(cache=True)
+def _max_displacement(x_n, y_n, rx_n, ry_n):
+    """``max_i |r_i - ref_i|``."""
+    d2 = 0.0
+    for i in range(x_n.shape[0]):
+        dx = x_n[i] - rx_n[i]
+        dy = y_n[i] - ry_n[i]
+        d2 = max(d2, dx * dx + dy * dy)
+    return np.sqrt(d2)
+
+
+@njit(cache=True)
+def _filter_pairs(x_n, y_n, pairs_i, pairs_j, npairs, r_in, in_i, in_j):
+    """Copy the listed pairs closer than ``r_in`` into ``in_i, in_j``; return their number."""
+    r2 = r_in * r_in
+    m = 0
+    for p in range(npairs):  # branch-free append (in_i, in_j hold at least npairs entries)
+        i = pairs_i[p]
+        j = pairs_j[p]
+        dx = x_n[i] - x_n[j]
+        dy = y_n[i] - y_n[j]
+        in_i[m] = i
+        in_j[m] = j
+        m += dx * dx + dy * dy < r2
+    return m
 
 
 @njit(cache=True)
@@ -423,6 +460,9 @@ def _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx, L, R, C, wall
     return C * fp
 
 
+INNER_SKIN_FRACTION = 0.2  # skin of the inner pair list, as a fraction of the outer skin
+
+
 @njit(cache=True)
 def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npairs, fp,
             Lx_a, Lx_b, k0, k1, n_seg, L, R, C, mass, dt, skin, walls_axis, walls_pos):
@@ -432,11 +472,18 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     step is a drift followed by a full kick with the new forces (walls inside the drift pass,
     then pairs), the last step by a half kick; no force array is touched in between. The entry
     forces ``fx_n, fy_n`` are overwritten with the forces at the final positions.
+
+    Pair lists: the outer list (``pairs_i, pairs_j``: all pairs within ``2R + skin`` of the
+    positions ``rx_n, ry_n`` at its build) is rebuilt from cells when a bound on the largest
+    displacement since its build exceeds ``skin / 2``: the exact displacement on entry plus
+    ``dt max|v|`` per step. The pair forces loop over an inner list filtered from it with the
+    smaller skin ``s = INNER_SKIN_FRACTION * skin``, refiltered when the displacement bound since
+    its filtering exceeds ``s / 2``. Every pair closer than 2R at a force evaluation is in both.
     """
     n = x_n.shape[0]
     hdt_m = 0.5 * dt / mass
-    half_skin2 = 0.25 * skin * skin
     rlist = 2.0 * R + skin
+    skin_in = INNER_SKIN_FRACTION * skin
     work = 0.0
     impulse = 0.0
     n_rebuilds = 0
@@ -447,13 +494,17 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
         vx_n[i] += hdt_m * fx_n[i]
         vy_n[i] += hdt_m * fy_n[i]
     has_walls = walls_axis.shape[0] > 0
+    disp = _max_displacement(x_n, y_n, rx_n, ry_n)  # since the outer build (exact)
+    in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
+    in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
+    n_in = _filter_pairs(x_n, y_n, pairs_i, pairs_j, npairs, 2.0 * R + skin_in, in_i, in_j)
+    disp_in = 0.0  # since the inner filtering
     k = k0
     while k < k1:
         kick = 2.0 * hdt_m if k + 1 < k1 else hdt_m  # the last kick is a half kick
         Lx_old = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
         Lx_new = Lx_a + (Lx_b - Lx_a) * ((k + 1) / n_seg)
-        n_far, n_out, lo, hi = _drift_walls(x_n, y_n, vx_n, vy_n, rx_n, ry_n, kick, dt, Lx_new,
-                                            L, R, C, half_skin2)
+        q_max, n_out, lo, hi = _drift_walls(x_n, y_n, vx_n, vy_n, kick, dt, Lx_new, L, R, C)
         fp_new = C * _piston_overlap(x_n, Lx_new, R, lo, hi) if hi >= lo else 0.0
         if has_walls:
             _internal_walls_kick(x_n, y_n, vx_n, vy_n, kick, R, C, walls_axis, walls_pos)
@@ -464,16 +515,27 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
         if n_out > 0:
             status = 1
             break
-        if n_far > 0:
+        step = dt * np.sqrt((q_max + 1) / V2_SCALE)
+        disp += step
+        disp_in += step
+        if disp > 0.5 * skin:
             npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
             while npairs < 0:
                 pairs_i = np.empty(2 * (-npairs), pairs_i.dtype)
                 pairs_j = np.empty(2 * (-npairs), pairs_j.dtype)
                 npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
+            if in_i.shape[0] < npairs:
+                in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
+                in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
             rx_n[:] = x_n
             ry_n[:] = y_n
+            disp = 0.0
+            disp_in = skin_in  # force a refiltering
             n_rebuilds += 1
-        _pair_kick(x_n, y_n, vx_n, vy_n, pairs_i, pairs_j, npairs, kick, R, C)
+        if disp_in > 0.5 * skin_in:
+            n_in = _filter_pairs(x_n, y_n, pairs_i, pairs_j, npairs, 2.0 * R + skin_in, in_i, in_j)
+            disp_in = 0.0
+        _pair_kick(x_n, y_n, vx_n, vy_n, in_i, in_j, n_in, kick, R, C)
     Lx_end = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
     fp_end = _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx_end, L, R, C,
                         walls_axis, walls_pos)
