@@ -172,7 +172,9 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
         sx[a] = x_n[order[a]]
         sy[a] = y_n[order[a]]
     rl2 = rlist * rlist
-    last = pairs_i.shape[0] - 1  # appends are branch-free: write, then advance if inside
+    # appends are branch-free: write at slot w, then advance if inside; once the buffers are
+    # full, w stays on the last slot (scratch), so success needs npairs < capacity
+    last = pairs_i.shape[0] - 1
     if last < 0:
         return -1
     npairs = 0
@@ -210,8 +212,8 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
             npairs += dx * dx + dy * dy < rl2
             w = min(npairs, last)
             b += 1
-    if npairs > last + 1:
-        return -npairs
+    if npairs > last:
+        return -(npairs + 1)
     return npairs
 
 
