@@ -20,12 +20,26 @@ from tqdm import tqdm
 log = logging.getLogger("thermolearn")
 
 
+class _LineWriter:
+    """File wrapper for logs: tqdm's carriage returns become line breaks."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def write(self, text: str) -> int:
+        return self.fh.write(text.replace("\r", "\n"))
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+
 def progress(total: int, desc: str, unit: str = "step", **kwargs) -> tqdm:
     """A progress bar with ETA; to a log file it prints a fresh line every ``mininterval`` s."""
     interactive = sys.stderr.isatty()
     kwargs.setdefault("mininterval", 0.5 if interactive else 10.0)
     kwargs.setdefault("unit_scale", True)
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=interactive,
+    out = sys.stderr if interactive else _LineWriter(sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, file=out, dynamic_ncols=interactive,
                 ascii=not interactive, **kwargs)
 
 

@@ -129,6 +129,7 @@ def plot(df: pd.DataFrame, times: pd.DataFrame, paper_a: dict, path) -> None:
     axes[0, 0].legend(fontsize=8)
     rx = paper_a["relaxation"]
     fig.suptitle(f"Relaxation after a piston move of {max(paper_a['design']['dL']):g} at "
-                 f"v = {rx['v']:g}, N = {rx['N']}, L = {paper_a['gas']['L']:g} "
-                 f"({rx['n_repeats']} runs; dotted: relaxation time)")
+                 f"v = {rx['v']:g}, N = {rx['N']}, L = {paper_a['gas']['L']:g}\n"
+                 f"mean of {rx['n_repeats']} runs (band: standard error); "
+                 "dotted: relaxation time of each curve")
     save_figure(fig, path)
