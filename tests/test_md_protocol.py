@@ -107,3 +107,21 @@ def test_truncated_and_foreign_artifacts_are_named(tiny, tmp_path):
     np.savez(plain, x=np.zeros(3))
     with pytest.raises(ArtifactError, match="plain.npz: not a thermolearn artifact"):
         load_md(plain)
+
+
+def test_energy_jump_and_nan_abort_the_run(smoke_config):
+    from thermolearn.paper_a.md import GasParams
+    from thermolearn.paper_a.md.engine import BlowUpError
+    from thermolearn.paper_a.md.protocol import initial_state, process_segments, run_process
+
+    pa = smoke_config["paper_a"]
+    row = make_design(smoke_config).iloc[0].to_dict()
+    segs = process_segments(pa, row)
+    state = initial_state(pa, row)
+    # the Verlet noise (~1e-4 of E here) exceeds an absurdly strict bound: reported as blow-up
+    with pytest.raises(BlowUpError, match="first-law error"):
+        run_process(state, GasParams.from_config(pa), segs, 5, 1.0, max_energy_error=1e-12)
+    state = initial_state(pa, row)
+    state.vel_nd[3] = np.nan
+    with pytest.raises(BlowUpError, match="disk 3 .* outside the container .*or NaN"):
+        run_process(state, GasParams.from_config(pa), segs, 5, 1.0)
