@@ -165,3 +165,33 @@ def test_blow_up_is_detected():
     sim, _ = two_disks([[40.0, 50.0], [60.0, 50.0]], [[0.0, 0.0], [0.0, 5e4]])
     with pytest.raises(BlowUpError, match="outside the container"):
         sim.hold(100)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pair_list_matches_brute_force(seed):
+    """The cell-list pair list holds exactly the pairs closer than rlist (tiny boxes, disks on
+    cell edges, buffers of exactly the needed size or too small)."""
+    from thermolearn.paper_a.md.engine import build_pair_list
+
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        L = float(rng.choice([2.0, 4.9, 7.5, 30.0]))
+        n = int(rng.integers(2, 120))
+        pos = rng.uniform(0, L, size=(n, 2))
+        rlist = float(rng.uniform(0.5, 3.0))
+        if seed % 2:  # put disks exactly on cell boundaries
+            nc = max(1, int(L / rlist))
+            pos[: n // 2] = np.round(pos[: n // 2] / (L / nc)) * (L / nc)
+            pos = np.clip(pos, 0, L)
+        d2 = ((pos[:, None] - pos[None]) ** 2).sum(-1)
+        iu = np.triu_indices(n, 1)
+        want = {(i, j) for i, j in zip(*iu) if d2[i, j] < rlist**2}
+        for cap in (len(want), max(len(want) - 1, 0), 4 * len(want) + 8):
+            pi = np.empty(cap, np.int64)
+            pj = np.empty(cap, np.int64)
+            npairs = build_pair_list(pos, L, rlist, pi, pj)
+            if cap < len(want):
+                assert npairs < 0
+                continue
+            got = {(min(a, b), max(a, b)) for a, b in zip(pi[:npairs], pj[:npairs])}
+            assert npairs == len(want) and got == want
