@@ -16,6 +16,8 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/paper_a_md.smk"
 include: "workflow/rules/paper_a_images.smk"
+include: "workflow/rules/paper_a_train.smk"
+include: "workflow/rules/paper_a_axioms.smk"
 include: "workflow/rules/paper_b.smk"
 
 

@@ -126,6 +126,9 @@ def check_physics(config: Mapping) -> list[str]:
     from .paper_b.checks import check_paper_b  # Paper B's rules live with Paper B
 
     msgs: list[str] = check_paper_b(config)
+    from .paper_a.axioms.checks import check_axioms  # the axioms' rules live with them
+
+    msgs += check_axioms(config)
     a = config["paper_a"]
     gas, integ, proto, design = a["gas"], a["integrator"], a["protocol"], a["design"]
     L, R = gas["L"], gas["R"]
@@ -217,6 +220,11 @@ def check_physics(config: Mapping) -> list[str]:
             msgs.append(
                 f"config key 'paper_a.render.canvas': {render['canvas']} px draws a disk "
                 f"{2 * R * render['canvas'] / L:.2f} px across (< 2) for L = {L}, R = {R}"
+            )
+        if a.get("train") is not None and render["size"] < 32:
+            msgs.append(
+                f"config key 'paper_a.render.size': {render['size']} px is too small for the "
+                "siamese network (five 2x2 stride-2 convolutions need at least 32)"
             )
     return msgs
 
