@@ -11,32 +11,23 @@ PB_N_FILES = math.ceil(
 PB_RUN_FILES = [f"{PB}/runs/b{k:03d}.npz" for k in range(PB_N_FILES)]
 
 
-def _pb_reference_dir():
-    """The published weights and log (relative to the repo root), or None to skip them."""
-    if PAPER_B["reference_dir"] is None:
-        return None
-    path = (REPO / PAPER_B["reference_dir"]).resolve()
-    if not path.is_dir():
-        print(
-            f"WARNING: config key 'paper_b.reference_dir': {path} not found; the published "
-            "weights are left out (set it to null to silence this)",
-            file=sys.stderr,
-        )
-        return None
-    return path
-
-
-PB_REF = _pb_reference_dir()
+# The published weights and log (relative to the repo root), or None to skip them.
+PB_REF = (
+    (REPO / PAPER_B["reference_dir"]).resolve()
+    if PAPER_B["reference_dir"] is not None
+    else None
+)
+if PB_REF is not None and not PB_REF.is_dir():
+    print(
+        f"WARNING: config key 'paper_b.reference_dir': {PB_REF} not found; the published "
+        "weights are left out (set it to null to silence this)",
+        file=sys.stderr,
+    )
+    PB_REF = None
 PB_SOURCES = ["ours"] + (["ref"] if PB_REF is not None else [])
 PB_OUTPUTS = expand(
     f"{PB}/outputs/{{source}}_h{{hidden}}.npz", source=PB_SOURCES, hidden=PB_HIDDEN
 )
-
-
-def _pb_weights(wc):
-    if wc.source == "ours":
-        return f"{PB}/models/h{wc.hidden}.pt"
-    return str(PB_REF / f"deepsets_h{wc.hidden}.pt")
 
 
 rule paper_b_simulate:
@@ -169,7 +160,11 @@ rule paper_b_train:
 rule paper_b_outputs:
     input:
         runs=PB_RUN_FILES,
-        weights=_pb_weights,
+        weights=lambda wc: (
+            f"{PB}/models/h{wc.hidden}.pt"
+            if wc.source == "ours"
+            else str(PB_REF / f"deepsets_h{wc.hidden}.pt")
+        ),
         code=sources(
             "paper_b/deepsets.py", "paper_b/evaluate.py", "paper_b/reference.py"
         ),
@@ -215,7 +210,6 @@ rule paper_b_table2:
         runtime=5,
     params:
         hidden=PB_HIDDEN,
-        reference_dir=str(PB_REF) if PB_REF is not None else None,
     script:
         "../scripts/paper_b_table2.py"
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -110,15 +108,15 @@ def table3(seed: int, paper_b: dict, run_files, output_files, out_csv) -> pd.Dat
     return frame
 
 
-def table2(log_files, hidden, reference_dir, out_csv) -> pd.DataFrame:
+def table2(log_files, hidden, ref_log_files, out_csv) -> pd.DataFrame:
     """Table 2: final tilted and untilted loss and critical epoch per width, for our trainings,
-    the published training log (when ``reference_dir`` is set) and the paper's table."""
+    the published training log (``ref_log_files``: none or one) and the paper's table."""
     rows = []
     for h, path in zip(hidden, log_files):
         lg = pd.read_csv(path)
         rows.append(_table2_row("ours", h, lg))
-    if reference_dir is not None:
-        ref = reference.parse_training_log(Path(reference_dir) / reference.LOG_FILE)
+    for path in ref_log_files:
+        ref = reference.parse_training_log(path)
         for h, lg in ref.groupby("hidden"):
             rows.append(_table2_row("ref_log", h, lg))
     for rec in reference.PAPER_TABLE2.to_dict("records"):
