@@ -28,6 +28,7 @@ def _identity(ax, x, y) -> None:
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_aspect("equal", adjustable="box")
+    ax.locator_params(axis="both", nbins=6)
 
 
 def _by_n(ax, df, x, y, **kw) -> None:
@@ -99,8 +100,9 @@ def plot_a4(rates: pd.DataFrame, summary: list[dict], img, w_gas, out: str | Pat
     ax.axhline(0.9417, color="gray", ls="--", lw=1, label="paper (mean) 0.9417")
     ax.set(xlabel=r"scale factor $\lambda$",
            ylabel=r"P($\lambda X \prec \lambda Y$ | $X \prec Y$)",
-           title="(A4) scaling: " + "; ".join(f"{r['claim'][9:].split(':')[0]} {_value(r)}"
-                                               for r in summary))
+           title="(A4) scaling, mean agreement: " + "; ".join(
+               f"{'pixel mask' if 'paper' in r['claim'] else 'count-exact'} {_value(r)}"
+               for r in summary))
     ax.title.set_fontsize("small")
     ax.legend(fontsize="small")
     save_figure(fig, out)
@@ -127,7 +129,7 @@ def plot_a5(df: pd.DataFrame, rows: list[dict], out: str | Path) -> None:
 def plot_a6(rates: pd.DataFrame, rows: list[dict], example, eps, out: str | Path) -> None:
     """Fig. 6: agreement against the dust size eps for several (Z1, Z2), inset (X, eps Z)."""
     style()
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, (ax, ins) = plt.subplots(1, 2, figsize=(10.5, 4.8), width_ratios=[2.6, 1])
     for k, (zpair, r) in enumerate(rates.groupby("zpair")):
         label = f"Z1 = {r['z1'].iloc[0]}, Z2 = {r['z2'].iloc[0]}"
         if zpair == 0:
@@ -140,8 +142,7 @@ def plot_a6(rates: pd.DataFrame, rows: list[dict], example, eps, out: str | Path
            title=f"(A6) stability: worst pair at eps = {rates['eps'].min():g}: "
            f"{rows[0]['ours']:.4f}")
     ax.legend(fontsize="x-small", loc="lower left")
-    ins = ax.inset_axes([0.70, 0.08, 0.28, 0.4])
-    _show(ins, example[0], f"(X, {eps:g} Z)")
+    _show(ins, example[0], f"(X, {eps:g} Z): Z's corner square in X")
     save_figure(fig, out)
 
 
@@ -182,10 +183,11 @@ def plot_canonical(df: pd.DataFrame, curve: pd.DataFrame, fits: pd.DataFrame,
         for d, gd in g.groupby("direction"):
             kw = dict(ms=4, alpha=0.7, color=f"C{k}", fillstyle=fill[d], ls="none")
             f = fits[(fits["N"] == n_disks) & (fits["direction"] == d)].iloc[0]
+            along = "x" if d == "right" else "y"
             axes[1].plot(gd["S"], gd["lam_canon"], "o", **kw,
-                         label=f"N = {n_disks}, {d}: $R^2$ = {f.r2_S:.3f}")
+                         label=f"N = {n_disks}, {along}: $R^2$ = {f.r2_S:.3f}")
             axes[2].plot(gd["S_vdW"], gd["lam_canon"], "o", **kw,
-                         label=f"N = {n_disks}, {d}: $R^2$ = {f.r2_vdw:.3f}")
+                         label=f"N = {n_disks}, {along}: $R^2$ = {f.r2_vdw:.3f}")
         order = np.argsort(g["S_vdW"].to_numpy())
         axes[2].plot(g["S_vdW"].to_numpy()[order], g["lam_vdw"].to_numpy()[order], "--",
                      color=f"C{k}", lw=1)
