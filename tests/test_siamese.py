@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from thermolearn.paper_a.siamese.data import (N_GROUP, StateSet, augment, pair_metrics,
-                                              sample_pairs, transform)
+from thermolearn.paper_a.siamese.data import (N_GROUP, StateSet, _augment_numpy, _augment_torch,
+                                              augment, gather_pairs,
+                                              pair_metrics, sample_pairs, transform)
 from thermolearn.paper_a.siamese.infer import load_model, score_images
 from thermolearn.paper_a.siamese.model import (SiameseNet, flatten_size, resolve_device,
                                                to_input)
@@ -106,18 +107,24 @@ def test_augmentation_is_the_group_d4_times_time_reversal():
 
 def test_augment_applies_the_same_element_to_both_states():
     b = 40
-    a = torch.stack([_video(i) for i in range(b)])
-    c = torch.stack([_video(100 + i) for i in range(b)])
+    img = torch.stack([_video(i) for i in range(2 * b)])  # states 0..b-1 and b..2b-1
+    i0, i1 = torch.arange(b), torch.arange(b, 2 * b)
     g = torch.arange(b) % N_GROUP
-    out = augment(torch.stack([a, c], 1), g)
+    x = gather_pairs(img, i0, i1, g)
+    assert x.shape == (2 * b, 5, 8, 8)
     for i in range(b):
-        assert torch.equal(out[i, 0], transform(a[i], int(g[i])))
-        assert torch.equal(out[i, 1], transform(c[i], int(g[i])))
-    same = augment(torch.stack([a, a], 1), g)
-    assert torch.equal(same[:, 0], same[:, 1])
+        assert torch.equal(x[i], transform(img[i], int(g[i])))  # X0 of pair i
+        assert torch.equal(x[b + i], transform(img[b + i], int(g[i])))  # X1: the same element
+    same = gather_pairs(img, i0, i0, g)
+    assert torch.equal(same[:b], same[b:])
     # pixels are only moved: the total intensity of each state is conserved
-    assert torch.equal(out.sum(dim=(2, 3, 4), dtype=torch.int64),
-                       torch.stack([a, c], 1).sum(dim=(2, 3, 4), dtype=torch.int64))
+    assert torch.equal(augment(img, torch.arange(2 * b) % N_GROUP).sum(dim=(1, 2, 3)),
+                       img.sum(dim=(1, 2, 3)))
+    assert torch.equal(gather_pairs(img, i0, i1), torch.cat([img[:b], img[b:]]))
+    # the GPU path (batched torch ops) and the CPU path (numpy views) agree
+    g2 = torch.arange(2 * b) % N_GROUP
+    assert torch.equal(_augment_torch(img, g2), torch.from_numpy(_augment_numpy(img.numpy(),
+                                                                               g2.numpy())))
 
 
 # ---------------------------------------------------------------- pairs

@@ -179,26 +179,62 @@ def transform(x: torch.Tensor, g: int) -> torch.Tensor:
     return x
 
 
-def augment(x_b2fhw: torch.Tensor, g_b: torch.Tensor) -> torch.Tensor:
-    """Apply element ``g_b[i]`` to both states of pair ``i``.
+def augment(x_bfhw: torch.Tensor, g_b: torch.Tensor) -> torch.Tensor:
+    """Apply group element ``g_b[i]`` to video ``x_bfhw[i]``.
+
+    To augment pairs identically, stack them as ``(2B, F, H, W)`` (all X0, then all X1) and
+    pass ``g_b = cat([g, g])`` (see :func:`gather_pairs`).
 
     Parameters
     ----------
-    x_b2fhw : tensor (B, 2, F, H, W), any dtype; H must equal W.
+    x_bfhw : tensor (B, F, H, W), any dtype; H must equal W.
     g_b : tensor int (B,), values in 0..15.
 
     Returns
     -------
     tensor of the same shape (a new tensor).
     """
-    if x_b2fhw.shape[-1] != x_b2fhw.shape[-2]:
-        raise ValueError(f"augmentation needs square images, got {tuple(x_b2fhw.shape[-2:])}")
-    out = torch.empty_like(x_b2fhw)
+    if x_bfhw.shape[-1] != x_bfhw.shape[-2]:
+        raise ValueError(f"augmentation needs square images, got {tuple(x_bfhw.shape[-2:])}")
+    if x_bfhw.device.type == "cpu":
+        return torch.from_numpy(_augment_numpy(x_bfhw.numpy(), g_b.numpy()))
+    return _augment_torch(x_bfhw, g_b)
+
+
+def _augment_torch(x_bfhw: torch.Tensor, g_b: torch.Tensor) -> torch.Tensor:
+    """Device path of :func:`augment`: one batched transform per group element present."""
+    out = torch.empty_like(x_bfhw)
     for g in range(N_GROUP):
         idx = (g_b == g).nonzero().squeeze(-1)
         if idx.numel():
-            out[idx] = transform(x_b2fhw[idx], g)
+            out.index_copy_(0, idx, transform(x_bfhw.index_select(0, idx), g))
     return out
+
+
+def _augment_numpy(x_bfhw: np.ndarray, g_b: np.ndarray) -> np.ndarray:
+    """CPU path of :func:`augment`: numpy flips/rotations are views, so one copy per video
+    (torch's CPU uint8 flip/rot90 copy at every step and cost ~30% of a training step)."""
+    out = np.empty_like(x_bfhw)
+    for i, g in enumerate(g_b):
+        k, flip, rev = g % 4, (g // 4) % 2, g // 8
+        v = x_bfhw[i]
+        if rev:
+            v = v[::-1]
+        if flip:
+            v = v[..., ::-1]
+        out[i] = np.rot90(v, k, axes=(-2, -1))
+    return out
+
+
+def gather_pairs(img_sfhw: torch.Tensor, i0: torch.Tensor, i1: torch.Tensor,
+                 g: torch.Tensor | None = None) -> torch.Tensor:
+    """The states of B pairs stacked as ``(2B, F, H, W)``: rows ``:B`` are X0, ``B:`` are X1.
+
+    With ``g`` (int (B,)), pair ``i`` gets group element ``g[i]`` on both of its states.
+    The layout lets one subnetwork pass score both sides: ``s = S~(x)``, logit ``s[B:] - s[:B]``.
+    """
+    x = img_sfhw.index_select(0, torch.cat([i0, i1]))
+    return x if g is None else augment(x, torch.cat([g, g]))
 
 
 def pair_metrics(score_s: np.ndarray, offsets: np.ndarray) -> dict:

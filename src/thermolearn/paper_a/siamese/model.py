@@ -34,10 +34,13 @@ def to_input(img_uint8: torch.Tensor | np.ndarray, dtype: torch.dtype = torch.fl
     torch.Tensor, float, same shape, on the input's device.
     """
     if isinstance(img_uint8, np.ndarray):
-        img_uint8 = torch.from_numpy(np.ascontiguousarray(img_uint8))
+        img_uint8 = np.ascontiguousarray(img_uint8)
+        if not img_uint8.flags.writeable:  # a read-only memory map: torch wants its own copy
+            img_uint8 = img_uint8.copy()
+        img_uint8 = torch.from_numpy(img_uint8)
     if img_uint8.dtype != torch.uint8:
         raise TypeError(f"to_input expects uint8 images, got {img_uint8.dtype}")
-    return img_uint8.to(dtype) / 255.0
+    return img_uint8.to(dtype).mul_(1.0 / 255.0)  # one new tensor, scaled in place
 
 
 def resolve_device(name: str) -> torch.device:
@@ -78,24 +81,27 @@ class SiameseNet(nn.Module):
     Notes
     -----
     Weights are initialised as Keras does by default (the paper used TensorFlow): Glorot-uniform
-    kernels, zero biases.
+    kernels, zero biases. ``features`` = the five convolutions and the flatten; ``head`` =
+    dropout and the dense layers (kept in float32 under mixed precision).
     """
 
     def __init__(self, size: int, n_frames: int):
         super().__init__()
         self.size, self.n_frames = int(size), int(n_frames)
-        layers: list[nn.Module] = []
+        conv: list[nn.Module] = []
         c_in = self.n_frames
         for c_out in CONV_CHANNELS:
-            layers += [nn.Conv2d(c_in, c_out, kernel_size=2, stride=2), nn.ReLU()]
+            conv += [nn.Conv2d(c_in, c_out, kernel_size=2, stride=2), nn.ReLU()]
             c_in = c_out
-        layers += [nn.Flatten(), nn.Dropout(DROPOUT)]
+        conv.append(nn.Flatten())
+        head: list[nn.Module] = [nn.Dropout(DROPOUT)]
         n_in = flatten_size(self.size)
         for n_out in DENSE_UNITS:
-            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+            head += [nn.Linear(n_in, n_out), nn.ReLU()]
             n_in = n_out
-        layers.append(nn.Linear(n_in, 1))
-        self.net = nn.Sequential(*layers)
+        head.append(nn.Linear(n_in, 1))
+        self.features = nn.Sequential(*conv)
+        self.head = nn.Sequential(*head)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -122,7 +128,11 @@ class SiameseNet(nn.Module):
         tensor, shape (B,)
         """
         self._check(x)
-        return self.net(x).squeeze(-1)
+        h = self.features(x)
+        # the dense head runs in float32 also under autocast: S~ is compared by differences,
+        # which bfloat16 (8 significant bits) would round away
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return self.head(h.float()).squeeze(-1)
 
     def forward(self, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
         """Logit that ``x1`` is the later state: ``S~(x1) - S~(x0)``, shape (B,).
@@ -158,8 +168,8 @@ def score_tensor(model: SiameseNet, img_sfhw: torch.Tensor, batch_size: int = 25
     try:
         for start in range(0, len(img_sfhw), batch_size):
             chunk = img_sfhw[start:start + batch_size]
-            if isinstance(chunk, np.ndarray):
-                chunk = torch.from_numpy(np.ascontiguousarray(chunk))
+            if isinstance(chunk, np.ndarray):  # e.g. a read-only memory map: copy the batch
+                chunk = torch.from_numpy(np.array(chunk, copy=True))
             out.append(model.subnet(to_input(chunk.to(dev))).float().cpu())
     finally:
         model.train(was_training)

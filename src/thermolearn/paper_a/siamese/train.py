@@ -30,7 +30,7 @@ from torch import nn
 
 from ...io import atomic_path
 from ...jobs import progress
-from .data import N_GROUP, StateSet, augment, pair_metrics, sample_pairs
+from .data import N_GROUP, StateSet, gather_pairs, pair_metrics, sample_pairs
 from .model import SiameseNet, resolve_device, score_tensor, to_input
 
 log = logging.getLogger(__name__)
@@ -201,13 +201,12 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
             correct = torch.zeros((), device=device, dtype=torch.float64)
             for b in range(n_batches):
                 idx = perm[b * settings.batch_size:(b + 1) * settings.batch_size]
-                x = torch.stack([train_set.img_sfhw[i0[idx]], train_set.img_sfhw[i1[idx]]], 1)
-                if settings.augment:
-                    x = augment(x, g_all[idx])
-                x = to_input(x)
+                x = to_input(gather_pairs(train_set.img_sfhw, i0[idx], i1[idx],
+                                          g_all[idx] if settings.augment else None))
                 yb = y[idx]
                 with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
-                    logit = model(x[:, 0], x[:, 1])
+                    s = model.subnet(x)  # = model(x0, x1) with both sides in one pass
+                    logit = s[len(idx):] - s[:len(idx)]
                 loss = loss_fn(logit.float(), yb)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
