@@ -30,13 +30,23 @@ def smoke_config() -> dict:
     return load_config(REPO / "config.yaml", REPO / "presets" / "smoke.yaml")
 
 
-def copy_repo(dest: Path) -> Path:
-    """Copy the tracked and untracked-but-not-ignored files of the repo to ``dest``."""
+def copy_repo(dest: Path, link_src: bool = True) -> Path:
+    """Copy the tracked and untracked-but-not-ignored files of the repo to ``dest``.
+
+    With ``link_src`` the package sources are a symlink to this checkout's ``src/``, so numba's
+    on-disk cache (``__pycache__`` beside the sources) is shared and each kernel is compiled once
+    per test session instead of once per copy. Tests that edit sources pass ``link_src=False``.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
     files = subprocess.run(
         ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         capture_output=True, check=True,
     ).stdout.decode().split("\0")
+    if link_src:
+        (dest / "src").symlink_to(REPO / "src", target_is_directory=True)
     for f in filter(None, files):
+        if link_src and f.startswith("src/"):
+            continue
         src = REPO / f
         if src.is_file():
             (dest / f).parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ asked, its config hash) and names the file in every error.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -28,6 +29,9 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # leftovers of a writer of this same output that was killed (one writer per output)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
         dir=path.parent,
@@ -77,6 +81,29 @@ def save_npz(path: str | Path, meta: Mapping, **arrays: np.ndarray) -> None:
     with atomic_path(path, suffix=".npz") as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, meta=np.array(meta_json), **arrays)
+
+
+VOLATILE_META = ("created", "host", "wall_time_s")
+
+
+def artifact_checksum(path: str | Path) -> str:
+    """SHA-256 of an artifact's content: every array (name, dtype, shape, bytes) and its meta
+    record without the fields that name when and where it was made (``VOLATILE_META``).
+
+    Two runs of the same config give equal checksums even though the ``.npz`` (zip) files carry
+    their own timestamps.
+    """
+    import hashlib
+
+    meta, arrays = load_npz(path)
+    h = hashlib.sha256()
+    stable = {k: v for k, v in meta.items() if k not in VOLATILE_META}
+    h.update(json.dumps(stable, sort_keys=True, default=_json_default).encode())
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{arr.dtype.str}|{arr.shape}".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
 
 
 def read_meta(path: str | Path) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -12,9 +13,19 @@ from . import __version__
 from .config import REPO_ROOT
 
 
+VERSION_ENV = "THERMOLEARN_CODE_VERSION"
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """Package version plus the git commit of the checkout (``+dirty`` if modified)."""
+    """Package version plus the git commit of the checkout (``.dirty`` if modified).
+
+    The Snakefile determines it once per run and hands it to every job through the environment
+    variable ``THERMOLEARN_CODE_VERSION`` (jobs on cluster nodes need no git, and all artifacts of
+    a run carry the same version); set it yourself where the code is not a git checkout.
+    """
+    if os.environ.get(VERSION_ENV):
+        return os.environ[VERSION_ENV]
     try:
         commit = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],

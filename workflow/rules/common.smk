@@ -17,6 +17,10 @@ os.environ.update(
 
 from thermolearn.config import ConfigError, validate_config
 from thermolearn.paper_a.design import make_design
+from thermolearn.provenance import VERSION_ENV, code_version
+
+# one code version for every job of this run (recorded in each artifact)
+os.environ.update({VERSION_ENV: code_version()})
 
 try:
     validate_config(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
