@@ -137,26 +137,26 @@ def pair_gaps(scores: pd.DataFrame, R: float, split: str = "test") -> pd.DataFra
 def accuracy_vs_gap(pairs: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
     """Pair accuracy in bins of the true entropy gap, per N and pooled (``N = 0``).
 
-    Positive gaps are binned in log-spaced bins shared by all N; pairs whose later state has
-    the lower S_vdW (``gap <= 0``: S_vdW is only an approximation) form one bin of their own.
+    Positive gaps are split into ``n_bins`` bins of equal pair count (quantiles of the pooled
+    gaps, shared by all N); pairs whose later state has the lower S_vdW (``gap <= 0``: S_vdW
+    is only an approximation, and U fluctuates little) form one bin of their own.
 
     Returns
     -------
     DataFrame with ``N, gap_lo, gap_hi, gap_median, n_pairs, accuracy, stderr`` (binomial).
     """
-    pos = pairs["gap"].to_numpy() > 0
-    rows = []
-    if pos.any():
-        g = pairs["gap"].to_numpy()[pos]
-        lo, hi = max(g.min(), 1e-6 * g.max()), g.max()
-        edges = np.geomspace(lo, hi * (1 + 1e-12), n_bins + 1) if hi > lo else np.array([lo, hi + 1])
+    gap_all = pairs["gap"].to_numpy()
+    pos = gap_all[gap_all > 0]
+    if len(pos):
+        edges = np.unique(np.quantile(pos, np.linspace(0.0, 1.0, n_bins + 1)))
         edges[0] = 0.0
     else:
         edges = np.array([0.0, 1.0])
+    bins = [(-np.inf, 0.0)] + list(zip(edges[:-1], edges[1:]))
+    rows = []
     groups = [(0, pairs)] + [(int(n), grp) for n, grp in pairs.groupby("N")]
     for n_disks, grp in groups:
         gap, ok = grp["gap"].to_numpy(), grp["correct"].to_numpy(np.float64)
-        bins = [(-np.inf, 0.0)] + list(zip(edges[:-1], edges[1:]))
         for k, (a, b) in enumerate(bins):
             m = (gap <= 0) if k == 0 else (gap > a) & (gap <= b)
             if not m.any():
@@ -184,11 +184,12 @@ def plot_accuracy_vs_gap(table: pd.DataFrame, out: str | Path) -> None:
         r = neg.iloc[0]
         total = table.loc[table["N"] == 0, "n_pairs"].sum()
         note = (f"\n$S_{{\\rm vdW}}$ itself orders {1 - r.n_pairs / total:.3f} of the pairs; "
-                f"on the other {r.n_pairs}: accuracy {r.accuracy:.3f}")
+                f"on the other {int(r.n_pairs)}: accuracy {r.accuracy:.3f}")
     ax.axhline(0.5, color="gray", ls=":", lw=1)
     ax.set_xscale("log")
     ax.set(xlabel=r"true entropy gap $\Delta S_{\rm vdW}$ of the pair ($k_B$)",
-           ylabel="test pair accuracy", ylim=(0.4, 1.02),
+           ylabel="test pair accuracy",
+           ylim=(min(0.4, float((pos["accuracy"] - pos["stderr"]).min()) - 0.03), 1.02),
            title="Where the network errs: near-equal-entropy pairs" + note)
     ax.legend(fontsize="small", loc="lower right")
     save_figure(fig, out)
