@@ -39,7 +39,8 @@ def _by_n(ax, df, x, y, **kw) -> None:
 
 def _value(row: dict) -> str:
     paper = "" if not np.isfinite(row["paper"]) else f" (paper {row['paper']:.4f})"
-    return f"{row['ours']:.4f}{paper}"
+    ours = f"{row['ours']:.4f}" if np.isfinite(row["ours"]) else "n/a (no samples)"
+    return ours + paper
 
 
 def _show(ax, img_hw, title) -> None:
@@ -74,6 +75,7 @@ def plot_a3(df: pd.DataFrame, rows: list[dict], img_a, w_a, img_b, w_b, out: str
     ax = fig.add_subplot(gs[:, 2])
     x = df["S_a"] + df["S_b"]
     ax.plot(x, df["S_compound"], "o", ms=3, alpha=0.5)
+    ax.locator_params(axis="x", nbins=6)
     ax.set(xlabel=r"$\tilde S(X) + \tilde S(X')$", ylabel=r"$\tilde S(X, X')$",
            title="(A3) consistency: " + "; ".join(
                f"{r['claim'].split('(')[1].rstrip(')')} {_value(r)}" for r in rows))
