@@ -30,12 +30,13 @@ def smoke_config() -> dict:
     return load_config(REPO / "config.yaml", REPO / "presets" / "smoke.yaml")
 
 
-def copy_repo(dest: Path, link_src: bool = True) -> Path:
+def copy_repo(dest: Path, link_src: bool = False) -> Path:
     """Copy the tracked and untracked-but-not-ignored files of the repo to ``dest``.
 
     With ``link_src`` the package sources are a symlink to this checkout's ``src/``, so numba's
     on-disk cache (``__pycache__`` beside the sources) is shared and each kernel is compiled once
-    per test session instead of once per copy. Tests that edit sources pass ``link_src=False``.
+    per test session instead of once per copy. Only for tests that never edit the copy's
+    sources (an edit would change this checkout).
     """
     dest.mkdir(parents=True, exist_ok=True)
     files = subprocess.run(
@@ -79,3 +80,14 @@ def job_counts(output: str) -> dict[str, int]:
                 counts[parts[0]] = int(parts[1])
             break
     return counts
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """The whole smoke DAG (``rule all``) run once per test session in a scratch copy.
+
+    Tests that only read the smoke outputs share it instead of rerunning the pipeline.
+    """
+    wd = copy_repo(tmp_path_factory.mktemp("smoke_run"), link_src=True)
+    snakemake(wd, "--configfile", "presets/smoke.yaml", timeout=1800)
+    return wd

@@ -49,8 +49,8 @@ def fixed_code_version(monkeypatch):
 
 
 def test_md_killed_mid_run_resumes_to_identical_artifacts(tmp_path):
-    ref = copy_repo(tmp_path / "ref")
-    wd = copy_repo(tmp_path / "killed")
+    ref = copy_repo(tmp_path / "ref", link_src=True)
+    wd = copy_repo(tmp_path / "killed", link_src=True)
     targets = md_targets(wd)
     # longer holds than the smoke preset's, so the kill lands inside a running MD job
     slow = tmp_path / "slow.yaml"
@@ -74,3 +74,41 @@ def test_md_killed_mid_run_resumes_to_identical_artifacts(tmp_path):
     for t in targets:
         assert artifact_checksum(wd / t) == artifact_checksum(ref / t), t
     assert not list(md_dir.glob(".*")), "temporary files left behind"
+
+
+def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path):
+    """SIGKILL during training after the first epoch's checkpoint; the rerun resumes from it and
+    ends with the weights of an uninterrupted training."""
+    import json
+
+    import torch
+
+    wd = copy_repo(tmp_path / "train", link_src=True)
+    longer = tmp_path / "longer.yaml"  # a few epochs of a few seconds each, so a kill lands mid-run
+    longer.write_text("paper_a:\n  train:\n    max_epochs: 5\n    patience: 5\n"
+                      "    pairs_per_process: 512\n")
+    presets = ["--configfile", "presets/smoke.yaml", str(longer)]
+    model_dir = wd / "results" / "paper_a" / "model"
+    target = "results/paper_a/model/metrics.json"
+    snakemake(wd, "results/paper_a/states.csv", *presets)  # MD and images first
+    kill_when(wd, ["--cores", "2", target, *presets], (model_dir / "checkpoint.pt").exists)
+    assert not (model_dir / "siamese.pt").exists()
+    snakemake(wd, "--unlock", target, *presets)
+    snakemake(wd, target, *presets)
+    resumed = json.loads((model_dir / "metrics.json").read_text())
+    assert resumed["resumed_from_epoch"] >= 1
+    assert "resuming from" in (wd / "results" / "logs" / "paper_a" / "train.log").read_text()
+    w_resumed = torch.load(model_dir / "siamese.pt", weights_only=True)
+
+    # the same training uninterrupted, in the same copy
+    for f in model_dir.iterdir():
+        f.unlink()
+    snakemake(wd, target, *presets)
+    fresh = json.loads((model_dir / "metrics.json").read_text())
+    assert fresh["resumed_from_epoch"] == 0
+    w_fresh = torch.load(model_dir / "siamese.pt", weights_only=True)
+    assert w_fresh.keys() == w_resumed.keys()
+    for k in w_fresh:
+        assert torch.equal(w_fresh[k], w_resumed[k]), k
+    for key in ("test_loss", "test_accuracy", "best_epoch", "epochs", "val_loss"):
+        assert fresh[key] == resumed[key], key

@@ -1,0 +1,1 @@
+"""The reproduction report: every number the papers state beside ours."""

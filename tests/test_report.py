@@ -1,0 +1,76 @@
+"""The reproduction table and the HTML report of the smoke run (rendered in headless Chromium)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import snakemake
+from thermolearn.report.reproduction import COLUMNS
+
+pytestmark = pytest.mark.workflow
+
+
+def test_reproduction_table_matches_its_sources(smoke_run):
+    res = smoke_run / "results"
+    table = pd.read_csv(res / "reproduction.csv", keep_default_na=False)
+    assert list(table.columns) == COLUMNS
+    metrics = json.loads((res / "paper_a" / "model" / "metrics.json").read_text())
+    acc = table[table.quantity == "test accuracy"].iloc[0]
+    assert float(acc.ours) == pytest.approx(metrics["test_accuracy"])
+    assert float(acc.reference) == 0.9534
+    assert acc["pass"] == ("pass" if metrics["test_accuracy"] >= 0.9534 - 0.03 else "FAIL")
+    # every axiom the paper quantifies has a row with the axioms table's value
+    axioms = pd.read_csv(res / "paper_a" / "axioms" / "axioms.csv")
+    quantified = axioms[np.isfinite(axioms.paper)]
+    rows_a = table[(table.paper == "A") & table.quantity.str.contains(":")]
+    assert len(rows_a) == len(quantified)
+    np.testing.assert_allclose(rows_a.reference.astype(float), quantified.paper)
+    # Paper B: the critical epochs of Table 2 and the judgements follow the tolerances
+    t2 = pd.read_csv(res / "paper_b" / "tables" / "table2.csv")
+    for r in t2[t2.source == "ours"].itertuples():
+        row = table[table.quantity == f"Table 2, h={r.hidden}: critical epoch"].iloc[0]
+        paper = t2[(t2.source == "paper") & (t2.hidden == r.hidden)].critical_epoch.iloc[0]
+        assert float(row.ours) == r.critical_epoch and float(row.reference) == paper
+        assert row["pass"] == ("pass" if abs(r.critical_epoch - paper) <= 15 else "FAIL")
+    assert {"95", "105", "111"} <= {str(int(float(v))) for v in table.reference}
+    md = (res / "reproduction.md").read_text()
+    assert md.count("\n| ") == len(table) + 1
+    assert "config.yaml + presets/smoke.yaml" in md
+
+
+def test_config_record_is_the_merged_config(smoke_run):
+    text = (smoke_run / "results" / "config_used.yaml").read_text()
+    record = yaml.safe_load(text)
+    assert record["paper_a"]["gas"]["L"] == 40.0  # smoke override
+    assert record["paper_a"]["gas"]["C"] == 10000.0  # config.yaml value
+    assert "code version:" in text
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium not installed")
+def test_html_report_renders_in_headless_chromium(smoke_run, tmp_path):
+    report = smoke_run / "results" / "report.html"
+    snakemake(smoke_run, "--configfile", "presets/smoke.yaml", "--report", str(report))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000"]
+    dom = subprocess.run(["chromium", *flags, "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=300).stdout
+    # the report is a JavaScript app: its category menu exists only once the page has rendered
+    for category in ["Paper A: molecular dynamics", "Paper A: learned entropy", "Paper A: axioms",
+                     "Paper B: hard disks", "Paper B: DeepSets", "Reproduction"]:
+        assert f"<span>{category}<" in dom, category
+        assert f"<span>{category}<" not in report.read_text()
+    shot = tmp_path / "report.png"
+    subprocess.run(["chromium", *flags, "--window-size=1400,1000", f"--screenshot={shot}",
+                    report.as_uri()], capture_output=True, timeout=300)
+    from PIL import Image
+
+    img = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert img.shape == (1000, 1400) and img.std() > 10  # not a blank page
