@@ -19,6 +19,7 @@ include: "workflow/rules/paper_a_images.smk"
 include: "workflow/rules/paper_a_train.smk"
 include: "workflow/rules/paper_a_axioms.smk"
 include: "workflow/rules/paper_b.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
