@@ -4,7 +4,8 @@
 
 With F_DNN the order is ``S~(C(lam)) <= S~(X)`` for the compound ``C(lam) = ((1 - lam) X*,
 lam X**)`` (:func:`thermolearn.paper_a.axioms.constructions.scaled_compound` with fraction
-``1 - lam`` of X*). ``C(0) = X*`` and ``C(1) = X**`` exactly, so the curve ``g(lam) =
+``1 - lam`` of X*); ``C(0) = X*`` and ``C(1) = X**`` (the reference states themselves), so
+every state between them in S~ has a canonical entropy in [0, 1]. The curve ``g(lam) =
 S~(C(lam))`` does not depend on X: it is scored once per (N, direction) on a fine grid, and the
 canonical entropy of every state X is where ``g`` last lies below ``S~(X)``
 (:func:`flip_lambda`, linear interpolation inside the grid cell).

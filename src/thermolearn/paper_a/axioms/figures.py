@@ -128,7 +128,8 @@ def plot_a5(df: pd.DataFrame, rows: list[dict], out: str | Path) -> None:
     save_figure(fig, out)
 
 
-def plot_a6(rates: pd.DataFrame, rows: list[dict], example, eps, out: str | Path) -> None:
+def plot_a6(rates: pd.DataFrame, rows: list[dict], example, eps, out: str | Path,
+            side: int = 0) -> None:
     """Fig. 6: agreement against the dust size eps for several (Z1, Z2), inset (X, eps Z)."""
     style()
     fig, (ax, ins) = plt.subplots(1, 2, figsize=(10.5, 4.8), width_ratios=[2.6, 1])
@@ -144,7 +145,8 @@ def plot_a6(rates: pd.DataFrame, rows: list[dict], example, eps, out: str | Path
            title=f"(A6) stability: worst pair at eps = {rates['eps'].min():g}: "
            f"{rows[0]['ours']:.4f}")
     ax.legend(fontsize="x-small", loc="lower left")
-    _show(ins, example[0], f"(X, {eps:g} Z): Z's corner square in X")
+    _show(ins, example[0], f"(X, {eps:g} Z): Z's corner square (red) in X")
+    ins.add_patch(plt.Rectangle((-0.5, -0.5), side, side, fill=False, edgecolor="red", lw=1.5))
     save_figure(fig, out)
 
 

@@ -258,9 +258,9 @@ def run_a6(inputs, paper_a: Mapping, a6: Mapping, seed: int, out_csv, out_fig) -
     log.info("A6: %s", rows)
     z1, z2 = zp[0]
     eps_show = sorted(a6["eps"])[len(a6["eps"]) // 2]
-    example = cons.embed(img[0], states.img(z1),
-                         cons.dust_side_px(eps_show, int(t.w_gas.iloc[z1]), size))
-    figures.plot_a6(analyses.a6_rates(df), rows, example, eps_show, out_fig)
+    side = cons.dust_side_px(eps_show, int(t.w_gas.iloc[z1]), size)
+    example = cons.embed(img[0], states.img(z1), side)
+    figures.plot_a6(analyses.a6_rates(df), rows, example, eps_show, out_fig, side)
     return df
 
 
@@ -321,6 +321,17 @@ def run_additivity(inputs, paper_a: Mapping, add: Mapping, seed: int, out_csv,
 # ---------------------------------------------------------------------------------------------
 
 
+def reference_compound(x1: np.ndarray, w1: int, x2: np.ndarray, w2: int, lam: float,
+                       direction: str) -> np.ndarray:
+    """``((1 - lam) X*, lam X**)``; at ``lam = 0`` and ``1`` the reference states themselves
+    (along x the compound drops the Lanczos tails behind the piston, the states keep them)."""
+    if lam == 0.0:
+        return np.array(x1, copy=True)
+    if lam == 1.0:
+        return np.array(x2, copy=True)
+    return cons.scaled_compound(x1, w1, x2, w2, 1.0 - lam, direction)
+
+
 def run_canonical(inputs, paper_a: Mapping, can: Mapping, out_csv, out_curve,
                   out_fig) -> pd.DataFrame:
     """Eq. (1) for every test state, per N, with X*, X** = the lowest/highest-S~ test states."""
@@ -337,7 +348,7 @@ def run_canonical(inputs, paper_a: Mapping, can: Mapping, out_csv, out_curve,
         w1, w2 = int(t.w_gas.iloc[lo]), int(t.w_gas.iloc[hi])
         for d in cons.DIRECTIONS:
             g_k = scorer.map(len(lam_k), lambda idx: np.stack(
-                [cons.scaled_compound(x1, w1, x2, w2, 1.0 - lam_k[m], d) for m in idx]),
+                [reference_compound(x1, w1, x2, w2, lam_k[m], d) for m in idx]),
                 f"Eq. 1 N={n_disks} {d}")
             curves.append(pd.DataFrame({"N": n_disks, "direction": d, "lam": lam_k,
                                         "S_compound": g_k, "star": _ids(states, [lo])[0],

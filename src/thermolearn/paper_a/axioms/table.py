@@ -50,10 +50,11 @@ def to_markdown(table: pd.DataFrame, title: str) -> str:
     lines = [f"# {title}", "",
              "| axiom | claim | measure | samples | ours | paper | note |",
              "|---|---|---|---:|---:|---:|---|"]
+    cell = lambda text: str(text).replace("|", "\\|")  # noqa: E731 - a pipe inside a cell
     for r in table.itertuples():
         n = str(r.n_samples) if r.n_samples else "-"
-        lines.append(f"| {r.axiom} | {r.claim} | {r.measure} | {n} | {_fmt(r.ours)} | "
-                     f"{_fmt(r.paper)} | {r.note} |")
+        lines.append(f"| {r.axiom} | {cell(r.claim)} | {cell(r.measure)} | {n} | "
+                     f"{_fmt(r.ours)} | {_fmt(r.paper)} | {cell(r.note)} |")
     return "\n".join(lines) + "\n"
 
 
