@@ -119,7 +119,7 @@ def test_energy_jump_and_nan_abort_the_run(smoke_config):
     segs = process_segments(pa, row)
     state = initial_state(pa, row)
     # the Verlet noise (~1e-4 of E here) exceeds an absurdly strict bound: reported as blow-up
-    with pytest.raises(BlowUpError, match="first-law error"):
+    with pytest.raises(BlowUpError, match="first-law balance E - W changed by"):
         run_process(state, GasParams.from_config(pa), segs, 5, 1.0, max_energy_error=1e-12)
     state = initial_state(pa, row)
     state.vel_nd[3] = np.nan
