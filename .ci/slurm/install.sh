@@ -25,4 +25,10 @@ if ((${#need[@]})); then
     apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
     ((created_policy)) && rm -f "$policy"
 fi
+# The munge package generates its key on install; make one where that did not happen.
+if [[ ! -s /etc/munge/munge.key ]]; then
+    mungekey --create --keyfile=/etc/munge/munge.key
+    chown munge:munge /etc/munge/munge.key
+    chmod 400 /etc/munge/munge.key
+fi
 python3 -c "import sys; print(f'install_s={float(sys.argv[1]) - float(sys.argv[2]):.1f}')" "$(date +%s.%N)" "$t0"
