@@ -91,3 +91,18 @@ def smoke_run(tmp_path_factory) -> Path:
     wd = copy_repo(tmp_path_factory.mktemp("smoke_run"), link_src=True)
     snakemake(wd, "--configfile", "presets/smoke.yaml", timeout=1800)
     return wd
+
+
+def clone_run(run: Path, dest: Path) -> Path:
+    """A private copy of a finished run (sources, results/, .snakemake/), up to date as it is.
+
+    The copy's ``src/`` is real files, so a test may edit them (and its numba cache comes along).
+    """
+    shutil.copytree(run, dest, symlinks=False, dirs_exist_ok=True)
+    return dest
+
+
+@pytest.fixture
+def smoke_clone(smoke_run, tmp_path) -> Path:
+    """A private, editable copy of the session's finished smoke run."""
+    return clone_run(smoke_run, tmp_path / "clone")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import copy_repo, job_counts, snakemake
+from conftest import clone_run, job_counts, snakemake
 from thermolearn.config import load_config
 from thermolearn.io import load_npz
 from thermolearn.paper_a.design import make_design
@@ -32,8 +32,9 @@ PAPER = {"A1": [0.9951], "A3": [0.9995, NAN], "A4": [0.9417, NAN], "A5": [0.9949
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    wd = copy_repo(tmp_path_factory.mktemp("repo"))
+def run(smoke_run, tmp_path_factory):
+    """A private copy of the session's smoke run (a test below deletes a figure)."""
+    wd = clone_run(smoke_run, tmp_path_factory.mktemp("repo"))
     config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
     snakemake(wd, *TARGETS, *SMOKE, timeout=1800)
     ax = wd / "results" / "paper_a" / "axioms"

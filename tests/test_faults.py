@@ -76,21 +76,20 @@ def test_md_killed_mid_run_resumes_to_identical_artifacts(tmp_path):
     assert not list(md_dir.glob(".*")), "temporary files left behind"
 
 
-def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path):
+def test_training_killed_mid_run_resumes_from_its_checkpoint(smoke_clone, tmp_path):
     """SIGKILL during training after the first epoch's checkpoint; the rerun resumes from it and
     ends with the weights of an uninterrupted training."""
     import json
 
     import torch
 
-    wd = copy_repo(tmp_path / "train", link_src=True)
-    longer = tmp_path / "longer.yaml"  # a few epochs of a few seconds each, so a kill lands mid-run
-    longer.write_text("paper_a:\n  train:\n    max_epochs: 5\n    patience: 5\n"
-                      "    pairs_per_process: 512\n")
+    wd = smoke_clone  # MD and images are done; the changed training settings rerun training
+    longer = tmp_path / "longer.yaml"  # a few epochs of a second or more, so a kill lands mid-run
+    longer.write_text("paper_a:\n  train:\n    max_epochs: 4\n    patience: 4\n"
+                      "    pairs_per_process: 128\n")
     presets = ["--configfile", "presets/smoke.yaml", str(longer)]
     model_dir = wd / "results" / "paper_a" / "model"
     target = "results/paper_a/model/metrics.json"
-    snakemake(wd, "results/paper_a/states.csv", *presets)  # MD and images first
     kill_when(wd, ["--cores", "2", target, *presets], (model_dir / "checkpoint.pt").exists)
     assert not (model_dir / "siamese.pt").exists()
     snakemake(wd, "--unlock", target, *presets)

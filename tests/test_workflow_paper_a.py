@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import copy_repo, job_counts, snakemake
+from conftest import clone_run, job_counts, snakemake
 from thermolearn.config import load_config
 from thermolearn.paper_a.siamese.infer import load_model, score_images
 
@@ -35,10 +35,11 @@ TARGETS = [
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    wd = copy_repo(tmp_path_factory.mktemp("repo"))
+def trained(smoke_run, tmp_path_factory):
+    """A private copy of the session's smoke run (the tests below edit its sources)."""
+    wd = clone_run(smoke_run, tmp_path_factory.mktemp("repo"))
     config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
-    snakemake(wd, *TARGETS, *SMOKE, timeout=1500)
+    snakemake(wd, *TARGETS, *SMOKE, timeout=1500)  # up to date: nothing to do
     return wd, config
 
 

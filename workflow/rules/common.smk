@@ -44,12 +44,17 @@ CORE_SOURCES = [
 
 
 def sources(*parts):
-    """The package files a rule runs (inputs, so an edit reruns the rule)."""
+    """The package files a rule runs (inputs, so an edit reruns the rule).
+
+    Paths are relative to the working directory (a copy of a finished run with its results and
+    .snakemake/ is then up to date as it is), absolute when the checkout lies elsewhere.
+    """
     files = [SRC / "thermolearn" / f for f in CORE_SOURCES]
     for part in parts:
         path = SRC / "thermolearn" / part
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    return [str(f) for f in files]
+    cwd = Path.cwd()
+    return [str(f.relative_to(cwd)) if f.is_relative_to(cwd) else str(f) for f in files]
 
 
 PAPER_A = config["paper_a"]
