@@ -133,6 +133,21 @@ def _sort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
         key_n[a] = key[src[a]]
 
 
+@njit(cache=True, inline="always")
+def _scan_run(b, hi, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i, pairs_j, npairs, w, last):
+    """Append disk ``oa``'s pairs with the sorted disks ``b, b+1, ...`` while their cell key is
+    ``<= hi``; returns the updated ``(npairs, w)`` (see :func:`_build_pairs_xy`)."""
+    while skey[b] <= hi:
+        dx = xa - sx[b]
+        dy = ya - sy[b]
+        pairs_i[w] = oa
+        pairs_j[w] = order[b]
+        npairs += dx * dx + dy * dy < rl2
+        w = min(npairs, last)
+        b += 1
+    return npairs, w
+
+
 @njit(cache=True)
 def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
     """Half neighbour list of all pairs closer than ``rlist`` (sorted cell list, O(N)).
@@ -186,32 +201,16 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
         ya = sy[a]
         oa = order[a]
         # run 1: the rest of the own cell and the cell to the right
-        b = a + 1
-        hi = c + 1 if nc > 1 else c
-        while skey[b] <= hi:
-            dx = xa - sx[b]
-            dy = ya - sy[b]
-            pairs_i[w] = oa
-            pairs_j[w] = order[b]
-            npairs += dx * dx + dy * dy < rl2
-            w = min(npairs, last)
-            b += 1
+        npairs, w = _scan_run(a + 1, c + 1 if nc > 1 else c, xa, ya, oa, sx, sy, skey, order,
+                              rl2, pairs_i, pairs_j, npairs, w, last)
         if nc == 1:
             continue
         # run 2: the three cells of the row above
         lo = c + nc - 1
         while skey[q] < lo:
             q += 1
-        b = q
-        hi = c + nc + 1
-        while skey[b] <= hi:
-            dx = xa - sx[b]
-            dy = ya - sy[b]
-            pairs_i[w] = oa
-            pairs_j[w] = order[b]
-            npairs += dx * dx + dy * dy < rl2
-            w = min(npairs, last)
-            b += 1
+        npairs, w = _scan_run(q, c + nc + 1, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i,
+                              pairs_j, npairs, w, last)
     if npairs > last:
         return -(npairs + 1)
     return npairs
