@@ -53,6 +53,9 @@ def test_deepsets_is_permutation_invariant_and_matches_a_numpy_forward():
 def test_critical_epoch_is_the_first_non_negative_tilted_loss():
     assert critical_epoch([-3.0, -1.0, 0.0, -0.1, 2.0]) == 3
     assert math.isnan(critical_epoch([-3.0, -1.0]))
+    # a slightly positive first epoch of an untrained model is not the critical epoch
+    assert critical_epoch([2e-5, -1e-4, -3.0, -0.5, 1e-3, 2e-3]) == 5
+    assert math.isnan(critical_epoch([1e-3, 2e-3]))
 
 
 def test_affine_fit_recovers_a_and_b():

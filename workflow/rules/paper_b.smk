@@ -9,6 +9,15 @@ PB_N_FILES = math.ceil(
     / PAPER_B["runs"]["runs_per_file"]
 )
 PB_RUN_FILES = [f"{PB}/runs/b{k:03d}.npz" for k in range(PB_N_FILES)]
+# The stage's modules each rule imports (directly or through its imports).
+PB_CORE = [
+    "paper_b/__init__.py",
+    "paper_b/hard_disks.py",
+    "paper_b/hfunc.py",
+    "paper_b/runs.py",
+]
+PB_TRAIN = PB_CORE + ["paper_b/deepsets.py", "paper_b/train.py"]
+PB_EVAL = PB_TRAIN + ["paper_b/reference.py", "paper_b/evaluate.py"]
 
 
 # The published weights and log (relative to the repo root), or None to skip them.
@@ -25,14 +34,16 @@ if PB_REF is not None and not PB_REF.is_dir():
     )
     PB_REF = None
 PB_SOURCES = ["ours"] + (["ref"] if PB_REF is not None else [])
-PB_OUTPUTS = expand(
-    f"{PB}/outputs/{{source}}_h{{hidden}}.npz", source=PB_SOURCES, hidden=PB_HIDDEN
-)
+PB_OUTPUTS = [f"{PB}/outputs/{source}.npz" for source in PB_SOURCES]
+PB_WEIGHTS = {
+    "ours": [f"{PB}/models/h{h}.pt" for h in PB_HIDDEN],
+    "ref": [str(PB_REF / f"deepsets_h{h}.pt") for h in PB_HIDDEN] if PB_REF else [],
+}
 
 
 rule paper_b_simulate:
     input:
-        code=sources("paper_b/hard_disks.py", "paper_b/hfunc.py", "paper_b/runs.py"),
+        code=sources(*PB_CORE),
     output:
         f"{PB}/runs/b{{block}}.npz",
     log:
@@ -56,7 +67,7 @@ rule paper_b_simulate:
 
 rule paper_b_frame_rate_sweep:
     input:
-        code=sources("paper_b/hard_disks.py", "paper_b/sweep.py"),
+        code=sources("paper_b/__init__.py", "paper_b/hard_disks.py", "paper_b/sweep.py"),
     output:
         f"{PB}/frame_rate_sweep.csv",
     log:
@@ -79,7 +90,7 @@ rule paper_b_frame_rate_sweep:
 rule paper_b_fig2:
     input:
         sweep=f"{PB}/frame_rate_sweep.csv",
-        code=sources("paper_b/figures.py"),
+        code=sources(*PB_CORE, "paper_b/figures.py"),
     output:
         report(
             f"{PB}/figures/fig2_frame_rate.png",
@@ -105,7 +116,7 @@ rule paper_b_fig2:
 rule paper_b_fig3:
     input:
         runs=PB_RUN_FILES,
-        code=sources("paper_b/figures.py", "paper_b/runs.py"),
+        code=sources(*PB_CORE, "paper_b/figures.py"),
     output:
         report(
             f"{PB}/figures/fig3_speed_distribution.png",
@@ -132,7 +143,7 @@ rule paper_b_fig3:
 rule paper_b_train:
     input:
         runs=PB_RUN_FILES,
-        code=sources("paper_b/deepsets.py", "paper_b/train.py", "paper_b/runs.py"),
+        code=sources(*PB_TRAIN),
     output:
         weights=f"{PB}/models/h{{hidden}}.pt",
         log=f"{PB}/models/h{{hidden}}_log.csv",
@@ -160,23 +171,16 @@ rule paper_b_train:
 rule paper_b_outputs:
     input:
         runs=PB_RUN_FILES,
-        weights=lambda wc: (
-            f"{PB}/models/h{wc.hidden}.pt"
-            if wc.source == "ours"
-            else str(PB_REF / f"deepsets_h{wc.hidden}.pt")
-        ),
-        code=sources(
-            "paper_b/deepsets.py", "paper_b/evaluate.py", "paper_b/reference.py"
-        ),
+        weights=lambda wc: PB_WEIGHTS[wc.source],
+        code=sources(*PB_EVAL),
     output:
-        f"{PB}/outputs/{{source}}_h{{hidden}}.npz",
+        f"{PB}/outputs/{{source}}.npz",
     log:
-        "results/logs/paper_b/outputs/{source}_h{hidden}.log",
+        "results/logs/paper_b/outputs/{source}.log",
     benchmark:
-        "results/benchmarks/paper_b/outputs/{source}_h{hidden}.tsv"
+        "results/benchmarks/paper_b/outputs/{source}.tsv"
     wildcard_constraints:
         source="ours|ref",
-        hidden=r"[0-9]+",
     conda:
         "../../envs/torch.yaml"
     threads: 8
@@ -187,6 +191,7 @@ rule paper_b_outputs:
     params:
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("device", "gas", "runs", "hfunc")},
+        hidden=PB_HIDDEN,
     script:
         "../scripts/paper_b_outputs.py"
 
@@ -195,7 +200,7 @@ rule paper_b_table2:
     input:
         logs=expand(f"{PB}/models/h{{hidden}}_log.csv", hidden=PB_HIDDEN),
         ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
-        code=sources("paper_b/evaluate.py", "paper_b/reference.py"),
+        code=sources(*PB_EVAL),
     output:
         f"{PB}/tables/table2.csv",
     log:
@@ -218,7 +223,7 @@ rule paper_b_training_curves:
     input:
         logs=expand(f"{PB}/models/h{{hidden}}_log.csv", hidden=PB_HIDDEN),
         ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
-        code=sources("paper_b/figures.py", "paper_b/reference.py"),
+        code=sources(*PB_EVAL, "paper_b/figures.py"),
     output:
         report(
             f"{PB}/figures/training_curves.png",
@@ -245,7 +250,7 @@ rule paper_b_table3:
     input:
         runs=PB_RUN_FILES,
         outputs=PB_OUTPUTS,
-        code=sources("paper_b/evaluate.py", "paper_b/runs.py"),
+        code=sources(*PB_EVAL),
     output:
         f"{PB}/tables/table3.csv",
     log:
@@ -268,8 +273,8 @@ rule paper_b_table3:
 rule paper_b_fig5:
     input:
         runs=PB_RUN_FILES,
-        outputs=expand(f"{PB}/outputs/ours_h{{hidden}}.npz", hidden=PB_HIDDEN),
-        code=sources("paper_b/figures.py", "paper_b/evaluate.py", "paper_b/runs.py"),
+        outputs=f"{PB}/outputs/ours.npz",
+        code=sources(*PB_EVAL, "paper_b/figures.py"),
     output:
         report(
             f"{PB}/figures/fig5_h_vs_models.png",

@@ -63,25 +63,36 @@ def summarise_fits(fits: pd.DataFrame) -> dict:
 # -------------------------------------------------------------------------------------------
 
 
-def outputs_job(seed: int, paper_b: dict, source: str, hidden: int, run_files, weights,
+def outputs_job(seed: int, paper_b: dict, source: str, hidden, run_files, weights,
                 out) -> None:
-    """Model outputs ``out_rf`` (R, F + 1) for every run: ``source`` is ``ours`` (``weights``
-    from the training rule) or ``ref`` (the published weights in ``paper_b.reference_dir``)."""
-    model = (load_trained(weights) if source == "ours"
-             else reference.load_weights_file(weights, hidden))
+    """Outputs of the models of widths ``hidden`` for every frame of every run.
+
+    ``source`` is ``ours`` (``weights``: the training rule's files) or ``ref`` (the published
+    state_dicts). Writes ``out_mrf`` (M widths, R runs, F + 1 frames) float64, ``hidden_m``,
+    ``run_r``, ``heldout_r``.
+    """
     device = resolve_device(paper_b["device"])
-    model.to(device)
     data = load_runs(run_files, seed, paper_b, arrays=("vel_rfnd",))
-    out_rf = model_outputs(model, data["vel_rfnd"], device)
-    log.info("%s h=%d: outputs of %d runs x %d frames, range [%.4g, %.4g]", source, hidden,
-             *out_rf.shape, out_rf.min(), out_rf.max())
-    meta = provenance(KIND_OUTPUTS, {"seed": seed, "paper_b": paper_b},
-                      source=source, hidden=int(hidden), weights=str(weights))
-    save_npz(out, meta, out_rf=out_rf, run_r=data["run_r"], heldout_r=data["heldout_r"])
+    outs = []
+    for h, path in zip(hidden, weights):
+        model = (load_trained(path) if source == "ours"
+                 else reference.load_weights_file(path, int(h)))
+        out_rf = model_outputs(model.to(device), data["vel_rfnd"], device)
+        log.info("%s h=%d: outputs of %d runs x %d frames, range [%.4g, %.4g]", source, h,
+                 *out_rf.shape, out_rf.min(), out_rf.max())
+        outs.append(out_rf)
+    meta = provenance(KIND_OUTPUTS, {"seed": seed, "paper_b": paper_b}, source=source,
+                      weights=[str(w) for w in weights])
+    save_npz(out, meta, out_mrf=np.stack(outs), hidden_m=np.asarray(hidden, np.int64),
+             run_r=data["run_r"], heldout_r=data["heldout_r"])
 
 
-def _load_outputs(path) -> tuple[dict, dict]:
-    return load_npz(path, kind=KIND_OUTPUTS)
+def load_outputs(path, run_r: np.ndarray) -> tuple[str, dict[int, np.ndarray], np.ndarray]:
+    """(source, {width: out_rf}, heldout_r) of an outputs file, checked against ``run_r``."""
+    meta, d = load_npz(path, kind=KIND_OUTPUTS)
+    if not np.array_equal(d["run_r"], run_r):
+        raise ValueError(f"{path}: runs differ from the run files; rerun its rule")
+    return meta["source"], dict(zip(d["hidden_m"].tolist(), d["out_mrf"])), d["heldout_r"]
 
 
 def table3(seed: int, paper_b: dict, run_files, output_files, out_csv) -> pd.DataFrame:
@@ -90,15 +101,13 @@ def table3(seed: int, paper_b: dict, run_files, output_files, out_csv) -> pd.Dat
     ff = int(paper_b["train"]["first_frame"])
     rows = []
     for path in output_files:
-        meta, d = _load_outputs(path)
-        if not np.array_equal(d["run_r"], H["run_r"]):
-            raise ValueError(f"{path}: runs differ from the run files; rerun its rule")
-        for split, keep in (("train", ~d["heldout_r"]), ("heldout", d["heldout_r"])):
-            if not keep.any():
-                continue
-            fits = per_run_fits(d["out_rf"][keep], H["H_rf"][keep], ff)
-            rows.append({"source": meta["source"], "hidden": meta["hidden"], "runs": split,
-                         **summarise_fits(fits)})
+        source, outs, heldout_r = load_outputs(path, H["run_r"])
+        for h, out_rf in outs.items():
+            for split, keep in (("train", ~heldout_r), ("heldout", heldout_r)):
+                if keep.any():
+                    fits = per_run_fits(out_rf[keep], H["H_rf"][keep], ff)
+                    rows.append({"source": source, "hidden": h, "runs": split,
+                                 **summarise_fits(fits)})
     for rec in reference.PAPER_TABLE3.to_dict("records"):
         rows.append({"source": "paper", "runs": "train", "n_runs": 500, **rec})
     frame = pd.DataFrame(rows)[["source", "hidden", "runs", "n_runs", "mse_mean", "a_mean",

@@ -163,17 +163,13 @@ def pick_panels(heldout_r: np.ndarray, n: int = 4) -> np.ndarray:
 
 def fig5_from_files(seed: int, paper_b: dict, run_files, output_files, out) -> None:
     """Fig. 5 from the run files and our models' outputs."""
-    from ..io import load_npz
-    from .evaluate import KIND_OUTPUTS
+    from .evaluate import load_outputs
     from .runs import load_runs
 
     H = load_runs(run_files, seed, paper_b, arrays=("H_rf",))
     outs = {}
     for path in output_files:
-        meta, d = load_npz(path, kind=KIND_OUTPUTS)
-        if not np.array_equal(d["run_r"], H["run_r"]):
-            raise ValueError(f"{path}: runs differ from the run files; rerun its rule")
-        outs[int(meta["hidden"])] = d["out_rf"]
+        outs.update(load_outputs(path, H["run_r"])[1])
     gas, hf = paper_b["gas"], paper_b["hfunc"]
     fig5_h_vs_models(H["H_rf"], outs, H["run_r"], H["heldout_r"], pick_panels(H["heldout_r"]),
                      int(paper_b["train"]["first_frame"]), float(gas["frame_rate"]),
