@@ -58,12 +58,12 @@ def snakemake_job(smk) -> Iterator[object]:
     with stack:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        try:
-            import torch
-
-            torch.set_num_threads(threads)
-        except ImportError:  # pragma: no cover - torch is a dependency
-            pass
+        # torch reads these when it is imported; only the training jobs import it (importing
+        # it here would cost every job seconds of start-up)
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, str(threads))
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(threads)
         t0 = time.time()
         log.info("rule %s started (threads=%d)", getattr(smk, "rule", "?"), threads)
         try:
