@@ -79,7 +79,7 @@ def paper_b_rows(table2_csv, table3_csv) -> list[dict]:
     src3 = "results/paper_b/tables/table3.csv"
     for r in t3[t3.source != "paper"].itertuples():
         p = paper3.loc[r.hidden]
-        model = {"ours": "our model", "reference": "published weights"}.get(r.source, r.source)
+        model = {"ours": "our model", "ref": "published weights"}.get(r.source, r.source)
         who = f"{model}, {r.runs} runs"
         rows += [
             _row("B", f"Table 3, h={r.hidden} ({who}): mean MSE", r.mse_mean, p.mse_mean,
