@@ -106,11 +106,6 @@ def artifact_checksum(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def read_meta(path: str | Path) -> dict:
-    """Read only the ``meta`` record of an artifact (cheap)."""
-    return load_npz(path, arrays=False)[0]
-
-
 def load_npz(
     path: str | Path,
     kind: str | None = None,

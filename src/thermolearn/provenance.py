@@ -7,7 +7,6 @@ import functools
 import os
 import platform
 import subprocess
-from pathlib import Path
 
 from . import __version__
 from .config import REPO_ROOT
@@ -65,6 +64,3 @@ def provenance(kind: str, config: dict | None = None, **extra) -> dict:
     meta.update(extra)
     return meta
 
-
-def repo_path(*parts: str) -> Path:
-    return REPO_ROOT.joinpath(*parts)

@@ -36,6 +36,7 @@ RESULTS = "results"
 CORE_SOURCES = [
     "__init__.py",
     "config.py",
+    "devices.py",
     "io.py",
     "jobs.py",
     "plotting.py",

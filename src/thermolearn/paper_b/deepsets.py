@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import devices
+
 
 class DeepSets(nn.Module):
     """``h(V) = rho(sum_i phi(v_i))``.
@@ -63,14 +65,8 @@ def tilted_loss(dh_b: torch.Tensor, alpha: float, lambda_reg: float = 0.2) -> to
 
 
 def resolve_device(name: str) -> torch.device:
-    """``auto`` (cuda when available, else cpu), ``cpu`` or ``cuda``; a missing GPU for
-    ``cuda`` is an error naming the config key."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config key 'paper_b.device' is 'cuda' but no CUDA device is available "
-                           "(use 'auto' to fall back to the CPU)")
-    return torch.device(name)
+    """The device for config value ``name`` (see :func:`thermolearn.devices.resolve_device`)."""
+    return devices.resolve_device(name, "paper_b.device")
 
 
 @torch.no_grad()

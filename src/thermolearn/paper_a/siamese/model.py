@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ... import devices
+
 CONV_CHANNELS = (16, 32, 64, 64, 128)
 DENSE_UNITS = (128, 64)
 DROPOUT = 0.25
@@ -44,13 +46,8 @@ def to_input(img_uint8: torch.Tensor | np.ndarray, dtype: torch.dtype = torch.fl
 
 
 def resolve_device(name: str) -> torch.device:
-    """``auto`` -> cuda when available, else cpu; ``cuda`` without a GPU is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config key 'paper_a.train.device': 'cuda' requested but no CUDA "
-                           "device is available (use 'auto' or 'cpu')")
-    return torch.device(name)
+    """The device for config value ``name`` (see :func:`thermolearn.devices.resolve_device`)."""
+    return devices.resolve_device(name, "paper_a.train.device")
 
 
 def conv_out_size(size: int) -> int:
