@@ -126,3 +126,87 @@ def test_published_weights_on_our_runs_reproduce_the_papers_table3():
     assert s["mse_mean"] == pytest.approx(paper["mse_mean"], rel=0.25)
     assert s["a_mean"] == pytest.approx(paper["a_mean"], rel=3 * paper["a_cv"])
     assert s["b_mean"] == pytest.approx(paper["b_mean"], rel=3 * paper["b_cv"])
+
+
+def _pairs(n_pairs: int, n_disks: int, seed: int, lag: int = 30, dtype=torch.float64):
+    """Pairs of hard-disk states ``lag`` steps apart (enough for several collisions in a small
+    gas), from one simulated run (float64 velocities)."""
+    params = DiskParams(n_disks=n_disks, radius=0.03)
+    rec = simulate(params, n_pairs + lag, np.random.default_rng(seed))
+    vel = torch.as_tensor(rec.vel_fnd, dtype=dtype)
+    return vel[:n_pairs], vel[lag:lag + n_pairs]
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.37])
+def test_fused_gradient_equals_autograd_in_float64(alpha):
+    from thermolearn.paper_b.deepsets import autograd_pair_grads, tilted_pair_grads
+
+    torch.manual_seed(3)
+    fwd0, fwd1 = _pairs(40, 64, seed=5)
+    # half of the pairs reversed in time: dh of both signs, both branches of the tilt
+    v0, v1 = torch.cat([fwd0[:20], fwd1[20:]]), torch.cat([fwd1[:20], fwd0[20:]])
+    model = DeepSets(16).double()
+    dh_ref = autograd_pair_grads(model, v0, v1, alpha)
+    ref = {k: p.grad.clone() for k, p in model.named_parameters()}
+    for per in (1, 3, 40):  # chunks that do and do not divide the batch
+        dh = tilted_pair_grads(model, v0, v1, alpha, pairs_per_chunk=per)
+        torch.testing.assert_close(dh, dh_ref, rtol=1e-12, atol=1e-15)
+        # dL/dtheta is a difference of two states' nearly equal gradients, and some biases'
+        # gradients vanish (pure round-off, 1e-16): absolute tolerance on the common scale.
+        # Measured: 1e-12 of it; float32 autograd is ~1e-4 off.
+        scale = max(float(g.abs().max()) for g in ref.values())
+        for k, p in model.named_parameters():
+            torch.testing.assert_close(p.grad, ref[k], rtol=1e-9, atol=1e-10 * scale, msg=k)
+    assert (dh_ref > 0).any() and (dh_ref < 0).any()  # both branches of the tilt are used
+
+
+def test_loss_gradient_of_the_fused_pass_is_autograds_including_zero_dh():
+    """dh = 0 exactly happens in float32 (two outputs round alike); the slope there is the
+    paper's leaky_relu slope alpha, in the fused pass as in autograd."""
+    from thermolearn.paper_b.deepsets import tilted_loss_grad
+
+    for alpha in (1.0, 0.3):
+        dh = torch.tensor([-2e-3, -1e-7, 0.0, -0.0, 1e-7, 5e-3], dtype=torch.float64,
+                          requires_grad=True)
+        tilted_loss(dh, alpha, 0.2).backward()
+        torch.testing.assert_close(tilted_loss_grad(dh.detach(), alpha, 0.2, len(dh)), dh.grad,
+                                   rtol=1e-15, atol=0)
+        assert float(dh.grad[2]) == pytest.approx(-alpha / len(dh))
+
+
+def test_chunked_forward_without_grad_equals_the_plain_forward():
+    torch.manual_seed(5)
+    v0, _ = _pairs(30, 300, seed=7)
+    model = DeepSets(16).double()
+    with torch.no_grad():
+        chunked = model(v0)
+    plain = model(v0).detach()   # autograd on: the nn.Sequential path
+    torch.testing.assert_close(chunked, plain, rtol=1e-13, atol=1e-12)
+
+
+def test_fused_training_epochs_equal_autograd_to_float32_rounding():
+    """Two epochs from the same weights and shuffles: the fused float32 pass (the project's CPU
+    training) is as close to float64 autograd as float32 autograd (the public code's loop) is."""
+    import copy
+
+    from thermolearn.paper_b.deepsets import autograd_pair_grads, tilted_pair_grads
+    from thermolearn.paper_b.train import PairData, run_epoch
+
+    params = DiskParams(n_disks=200, radius=0.01)
+    vel = np.stack([simulate(params, 40, np.random.default_rng(k)).vel_fnd for k in range(3)])
+    torch.manual_seed(0)
+    model0 = DeepSets(8)
+    s = TrainSettings(hidden=8, epochs=5, batch_size=16)
+    losses = {}
+    for name, dtype, grads in (("fused", torch.float32, tilted_pair_grads),
+                               ("autograd32", torch.float32, autograd_pair_grads),
+                               ("autograd64", torch.float64, autograd_pair_grads)):
+        model = copy.deepcopy(model0).to(dtype)
+        opt = torch.optim.Adam(model.parameters(), lr=s.lr)
+        data = PairData(torch.as_tensor(vel, dtype=dtype))
+        rows = [run_epoch(model, opt, data, s, e, torch.Generator().manual_seed(7 + e),
+                          grads=grads) for e in range(2)]
+        losses[name] = np.array([[r["tilted_loss"], r["untilted_loss"]] for r in rows])
+    err32 = np.abs(losses["autograd32"] - losses["autograd64"]).max()
+    assert 0 < err32 < 1e-2 * np.abs(losses["autograd64"]).max()
+    assert np.abs(losses["fused"] - losses["autograd64"]).max() <= 2 * err32

@@ -155,6 +155,36 @@ def test_histogram_matches_numpy_including_edges():
         assert h_from_counts(counts_fb[f:f + 1], edges)[0] == pytest.approx(H_ref, rel=1e-14)
 
 
+def _public_code_h(vel_nd: np.ndarray, speed_formula) -> float:
+    """H of one frame as the paper's public code computes it (loadmodel.ipynb, the Fig. 5 cell):
+    ``sbar = 35 * 0.005 / np.sqrt(2)``, 50 bins on [0, 2 sbar], ``np.histogram(...,
+    density=True)``, ``np.nansum(hist * log(hist)) * dv`` with dv the spacing of the centres;
+    its speeds are ``np.hypot(vx, vy)``."""
+    sbar = 35 * 0.005 / np.sqrt(2)
+    bins = np.linspace(0, 2 * sbar, 51)
+    sgrid = 0.5 * (bins[1:] + bins[:-1])
+    hist, _ = np.histogram(speed_formula(vel_nd), bins=bins, density=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.nansum(hist * np.log(hist)) * (sgrid[1] - sgrid[0]))
+
+
+def test_h_equals_the_public_codes_on_frames_where_the_speed_formula_matters():
+    """At t = 0 every speed is s = the histogram's middle edge, up to one ulp; which side of the
+    edge a disk falls on depends on how |v| is rounded. The public code takes np.hypot; a
+    sqrt(vx**2 + vy**2) implementation puts other disks across the edge and gets another H."""
+    from thermolearn.paper_b.runs import run_rng
+
+    rec = simulate(PAPER, 3, run_rng(0, 0))   # run 0 of master seed 0
+    ours = h_functional(rec.vel_fnd, PAPER.speed)
+    public = [_public_code_h(v, lambda x: np.hypot(x[:, 0], x[:, 1])) for v in rec.vel_fnd]
+    sqrt_ = [_public_code_h(v, lambda x: np.sqrt(x[:, 0] ** 2 + x[:, 1] ** 2))
+             for v in rec.vel_fnd]
+    np.testing.assert_array_equal(ours, public)   # bit for bit
+    assert PAPER.speed == 35 * 0.005 / np.sqrt(2)
+    # the frames of this run where the formula matters: sqrt moves H by 1e-2 at t = 0
+    assert abs(sqrt_[0] - public[0]) > 5e-3 and abs(sqrt_[1] - public[1]) > 5e-3
+
+
 def test_h_of_a_large_rayleigh_sample_approaches_the_analytic_value():
     rng = np.random.default_rng(1)
     vel = rng.normal(scale=PAPER.speed / math.sqrt(2), size=(1, 2_000_000, 2))

@@ -6,9 +6,20 @@ For one frame: the speeds ``|v|`` of all disks are histogrammed into ``n_bins`` 
 
     H = sum over non-empty bins of f_k ln f_k * dv,
 
-with ``dv`` the spacing of the bin centres. Always evaluated in float64: at t = 0 every speed
-equals ``s``, which is the edge of bin ``n_bins / 2``, and float32 rounding scatters the speeds
-over the two neighbouring bins. For a delta peak inside one bin, ``H = -ln(dv)``.
+with ``dv`` the spacing of the bin centres. The speeds are ``np.hypot(vx, vy)``, as in the
+public code (``loadmodel.ipynb``, the cell behind Fig. 5: ``speeds = np.hypot(vel[:, 0],
+vel[:, 1])``, ``np.histogram(speeds, bins=bins, density=True)``, ``np.nansum(hist *
+np.log(hist)) * dv``); H here equals it bit for bit (tested).
+
+The rounding of ``|v|`` matters. At t = 0 every speed equals ``s``, which is the edge of bin
+``n_bins / 2``, up to one ulp; which disks land below the edge depends on how ``|v|`` is rounded
+(``sqrt(vx**2 + vy**2)`` differs from ``hypot`` by one ulp for some of them and moves H(t=0) by
+up to ~1e-2), and the disks that have not collided yet keep that speed in later frames. Always
+evaluated in float64: float32 velocities (what the runs store for the network,
+``vel_rfnd``) scatter 40% of the speeds across the edge, and H recomputed from them is ~0.7
+lower at t = 0 (4.62 instead of 5.31). **Take H from the runs' ``H_rf`` (computed from the
+float64 velocities before the cast); never recompute it from ``vel_rfnd``.** For a delta peak
+inside one bin, ``H = -ln(dv)``.
 """
 
 from __future__ import annotations
@@ -44,7 +55,8 @@ def speed_histogram(vel_fnd: np.ndarray, edges: np.ndarray) -> np.ndarray:
         dropped.
     """
     if vel_fnd.dtype != np.float64:
-        raise TypeError(f"H is defined on float64 velocities, got {vel_fnd.dtype}")
+        raise TypeError(f"H is defined on float64 velocities, got {vel_fnd.dtype} (stored "
+                        "velocities are float32: take H from the runs' H_rf instead)")
     speed_fn = np.hypot(vel_fnd[..., 0], vel_fnd[..., 1])
     n_bins = len(edges) - 1
     idx_fn = np.searchsorted(edges, speed_fn, side="right") - 1

@@ -7,7 +7,9 @@ stored ``runs_per_file`` to a file, ``results/paper_b/runs/bNNN.npz``:
 ``vel_rfnd`` (R, F + 1, N, 2) float32
     Velocities at t = 0, dt, ..., F dt (what the network sees).
 ``H_rf`` (R, F + 1) float64
-    H-functional per frame, computed from the float64 velocities before the cast.
+    H-functional per frame, computed from the float64 velocities before the cast. H must be
+    taken from here: recomputed from the float32 ``vel_rfnd`` it is wrong (4.62 instead of 5.31
+    at t = 0; see :mod:`.hfunc`). The file's metadata says so (``thermolearn inspect``).
 ``coll_rf`` (R, F + 1) int64
     Collisions made in the step ending at each frame.
 ``run_r`` (R,) int64, ``heldout_r`` (R,) bool
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 
 KIND = "paper_b.runs"
 STREAM = 0xB1  # stage constant of the run seeds
+ARRAYS_NOTE = ("H_rf is H computed from the float64 velocities; vel_rfnd is float32 (the network's "
+               "input): never recompute H from vel_rfnd (at t = 0 every speed sits on a bin "
+               "edge; float32 moves 40% of them across it: H(0) 4.62 instead of 5.31)")
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ def simulate_file(seed: int, paper_b: dict, block: int, out: str | Path,
                      run, rec.coll_f.sum(), H_rf[k, 0], H_rf[k, -1],
                      np.abs(pf - p0).max(), abs(ef - e0) / e0)
             bar.update(n_frames)
-    meta = provenance(KIND, runs_config(seed, paper_b), block=int(block))
+    meta = provenance(KIND, runs_config(seed, paper_b), block=int(block), note=ARRAYS_NOTE)
     save_npz(out, meta, vel_rfnd=vel_rfnd, H_rf=H_rf, coll_rf=coll_rf, run_r=run_r,
              heldout_r=plan.is_heldout(run_r))
 
