@@ -96,9 +96,13 @@ def load_outputs(path, run_r: np.ndarray) -> tuple[str, dict[int, np.ndarray], n
 
 
 def table3(seed: int, paper_b: dict, run_files, output_files, out_csv) -> pd.DataFrame:
-    """Table 3 for every outputs file (ours and reference), both splits, plus the paper's."""
+    """Table 3 for every outputs file (ours and reference), both splits, plus the paper's.
+
+    Columns: source, hidden, runs (train | heldout), n_runs, n_frames (steps per run), mean MSE,
+    mean a and b, CV of a and b."""
     H = load_runs(run_files, seed, paper_b, arrays=("H_rf",))
     ff = int(paper_b["train"]["first_frame"])
+    n_frames = int(paper_b["runs"]["n_frames"])  # steps per run (the paper's: 500)
     rows = []
     for path in output_files:
         source, outs, heldout_r = load_outputs(path, H["run_r"])
@@ -107,11 +111,11 @@ def table3(seed: int, paper_b: dict, run_files, output_files, out_csv) -> pd.Dat
                 if keep.any():
                     fits = per_run_fits(out_rf[keep], H["H_rf"][keep], ff)
                     rows.append({"source": source, "hidden": h, "runs": split,
-                                 **summarise_fits(fits)})
+                                 "n_frames": n_frames, **summarise_fits(fits)})
     for rec in reference.PAPER_TABLE3.to_dict("records"):
-        rows.append({"source": "paper", "runs": "train", "n_runs": 500, **rec})
-    frame = pd.DataFrame(rows)[["source", "hidden", "runs", "n_runs", "mse_mean", "a_mean",
-                                "b_mean", "a_cv", "b_cv"]]
+        rows.append({"source": "paper", "runs": "train", "n_runs": 500, "n_frames": 500, **rec})
+    frame = pd.DataFrame(rows)[["source", "hidden", "runs", "n_runs", "n_frames", "mse_mean",
+                                "a_mean", "b_mean", "a_cv", "b_cv"]]
     write_csv(out_csv, frame)
     log.info("Table 3:\n%s", frame.to_string(index=False))
     return frame
