@@ -4,12 +4,19 @@ Tolerances (what we hold ourselves to) are one-sided where beating the paper is 
 
 - Paper A test loss: at most the paper's + 0.05; test accuracy: at least the paper's - 0.03.
 - Paper A axioms (agreement rates and R^2 of the axioms table): at least the paper's - 0.02.
-- Paper B Table 2: critical epoch within 15 epochs of the paper's; final tilted loss >= 0 (the
-  tilted loss has crossed zero) and final untilted loss <= 0 (the learned h increases along
-  trajectories), both of magnitude below 1e-2 (the paper's are 1e-5 to 1e-3).
-- Paper B Table 3: mean MSE of the affine fit at most 3x the paper's, CV of a and b at most 2x the
-  paper's (for our models on training and held-out runs, and for the published weights on our
-  runs). The means of a and b fix an arbitrary scale of the learned h: shown, not judged.
+- Paper B Table 2: critical epoch within 10 epochs of the paper's at its 120-epoch schedule;
+  with another number of epochs E (the tilt then falls over E epochs), as a fraction of the
+  schedule: |ours / E - paper's / 120| <= 10 / 120. Final tilted loss >= 0 (the tilted loss has
+  crossed zero) and final untilted loss <= 0 (the learned h increases along trajectories), both
+  of magnitude below 1e-2 (the paper's are 1e-5 to 1e-3).
+- Paper B Table 3, our models (training and held-out runs): mean MSE of the affine fit at most
+  1.5x the paper's for h = 32 and 64, 2x for h = 16; CV of a and b at most 2x the paper's. The
+  means of a and b fix an arbitrary scale of the learned h: shown, not judged.
+- Paper B Table 3, the published weights on our runs: the same model, so all five numbers are
+  judged, but only at the paper's scale: runs of 500 frames and at least 100 runs; then mean
+  MSE, a and b within 3% of the paper's, CV of a and b within 15%. Otherwise the row says
+  "not comparable at this scale" (the mean MSE depends on the run length; the means and CVs of
+  a and b over fewer runs scatter by more than the tolerance) and is not counted as judged.
 """
 
 from __future__ import annotations
@@ -55,8 +62,36 @@ def paper_a_rows(metrics_path, axioms_csv) -> list[dict]:
     return rows
 
 
+# Paper B tolerances (see the module docstring)
+PB_PAPER_EPOCHS = 120
+PB_CRITICAL_EPOCH_TOL = 10                    # epochs of the paper's 120
+PB_OUR_MSE_FACTOR = {16: 2.0, 32: 1.5, 64: 1.5}
+PB_OUR_CV_FACTOR = 2.0
+PB_REF_MIN_RUNS, PB_REF_FRAMES = 100, 500     # the published weights are judged at this scale
+PB_REF_MEAN_TOL, PB_REF_CV_TOL = 0.03, 0.15   # relative
+NOT_COMPARABLE = "not comparable at this scale"
+
+
+def _critical_epoch_row(r, p, src) -> dict:
+    """Critical epoch: +-10 epochs at the paper's 120; as a fraction of the schedule else."""
+    ce, pce, n_ep = float(r.critical_epoch), float(p.critical_epoch), int(r.epochs)
+    if n_ep == PB_PAPER_EPOCHS:
+        tol = f"within {PB_CRITICAL_EPOCH_TOL} epochs"
+        ok = abs(ce - pce) <= PB_CRITICAL_EPOCH_TOL
+    else:
+        frac, pfrac = ce / n_ep, pce / PB_PAPER_EPOCHS
+        tol = (f"as fraction of the schedule: {frac:.3f} of {n_ep} epochs vs {pfrac:.3f}, "
+               f"within {PB_CRITICAL_EPOCH_TOL}/{PB_PAPER_EPOCHS}")
+        ok = abs(frac - pfrac) <= PB_CRITICAL_EPOCH_TOL / PB_PAPER_EPOCHS
+    return _row("B", f"Table 2, h={r.hidden}: critical epoch", ce, pce, tol, ok, n_ep, src)
+
+
+def _rel_ok(ours, ref, tol) -> bool:
+    return bool(abs(ours - ref) <= tol * abs(ref))
+
+
 def paper_b_rows(table2_csv, table3_csv) -> list[dict]:
-    """Rows from Paper B's Tables 2 and 3."""
+    """Rows from Paper B's Tables 2 and 3 (tolerances: the module docstring)."""
     rows = []
     t2 = pd.read_csv(table2_csv)
     paper2 = t2[t2.source == "paper"].set_index("hidden")
@@ -64,9 +99,7 @@ def paper_b_rows(table2_csv, table3_csv) -> list[dict]:
     for r in t2[t2.source == "ours"].itertuples():
         p = paper2.loc[r.hidden]
         rows += [
-            _row("B", f"Table 2, h={r.hidden}: critical epoch", r.critical_epoch,
-                 p.critical_epoch, "within 15 epochs",
-                 abs(r.critical_epoch - p.critical_epoch) <= 15, r.epochs, src2),
+            _critical_epoch_row(r, p, src2),
             _row("B", f"Table 2, h={r.hidden}: final tilted loss", r.final_tilted_loss,
                  p.final_tilted_loss, ">= 0 and < 1e-2",
                  0 <= r.final_tilted_loss < 1e-2, r.epochs, src2),
@@ -79,15 +112,38 @@ def paper_b_rows(table2_csv, table3_csv) -> list[dict]:
     src3 = "results/paper_b/tables/table3.csv"
     for r in t3[t3.source != "paper"].itertuples():
         p = paper3.loc[r.hidden]
-        model = {"ours": "our model", "ref": "published weights"}.get(r.source, r.source)
+        if r.source == "ref":
+            n_frames = getattr(r, "n_frames", np.nan)
+            who = f"published weights, {r.runs} runs"
+            scale = (f"{int(r.n_runs)} runs of {n_frames:g} frames" if np.isfinite(n_frames)
+                     else f"{int(r.n_runs)} runs")
+            comparable = n_frames == PB_REF_FRAMES and r.n_runs >= PB_REF_MIN_RUNS
+            for col, name, tol in (("mse_mean", "mean MSE", PB_REF_MEAN_TOL),
+                                   ("a_mean", "mean a", PB_REF_MEAN_TOL),
+                                   ("b_mean", "mean b", PB_REF_MEAN_TOL),
+                                   ("a_cv", "CV of a", PB_REF_CV_TOL),
+                                   ("b_cv", "CV of b", PB_REF_CV_TOL)):
+                ours, ref = getattr(r, col), getattr(p, col)
+                tol_text = (f"within {tol:.0%} (judged with >= {PB_REF_MIN_RUNS} runs of "
+                            f"{PB_REF_FRAMES} frames; here {scale})")
+                row = _row("B", f"Table 3, h={r.hidden} ({who}): {name}", ours, ref, tol_text,
+                           _rel_ok(ours, ref, tol) if comparable else None, r.n_runs, src3)
+                if not comparable:
+                    row["pass"] = NOT_COMPARABLE
+                rows.append(row)
+            continue
+        model = {"ours": "our model"}.get(r.source, r.source)
         who = f"{model}, {r.runs} runs"
+        k = PB_OUR_MSE_FACTOR.get(int(r.hidden), min(PB_OUR_MSE_FACTOR.values()))
         rows += [
             _row("B", f"Table 3, h={r.hidden} ({who}): mean MSE", r.mse_mean, p.mse_mean,
-                 "<= 3 x paper", r.mse_mean <= 3 * p.mse_mean, r.n_runs, src3),
+                 f"<= {k:g} x paper", r.mse_mean <= k * p.mse_mean, r.n_runs, src3),
             _row("B", f"Table 3, h={r.hidden} ({who}): CV of a", r.a_cv, p.a_cv,
-                 "<= 2 x paper", r.a_cv <= 2 * p.a_cv, r.n_runs, src3),
+                 f"<= {PB_OUR_CV_FACTOR:g} x paper", r.a_cv <= PB_OUR_CV_FACTOR * p.a_cv,
+                 r.n_runs, src3),
             _row("B", f"Table 3, h={r.hidden} ({who}): CV of b", r.b_cv, p.b_cv,
-                 "<= 2 x paper", r.b_cv <= 2 * p.b_cv, r.n_runs, src3),
+                 f"<= {PB_OUR_CV_FACTOR:g} x paper", r.b_cv <= PB_OUR_CV_FACTOR * p.b_cv,
+                 r.n_runs, src3),
             _row("B", f"Table 3, h={r.hidden} ({who}): mean a", r.a_mean, p.a_mean,
                  "scale of h is arbitrary", None, r.n_runs, src3),
             _row("B", f"Table 3, h={r.hidden} ({who}): mean b", r.b_mean, p.b_mean,
@@ -105,7 +161,7 @@ def _fmt(v) -> str:
 
 
 def to_markdown(table: pd.DataFrame, title: str, preset: str) -> str:
-    n_judged = int((table["pass"] != "").sum())
+    n_judged = int(table["pass"].isin(["pass", "FAIL"]).sum())  # not "not comparable ..."
     n_pass = int((table["pass"] == "pass").sum())
     lines = [f"# {title}", "", f"Configuration: {preset}. {n_pass} of {n_judged} judged numbers "
              "within tolerance (tolerances: `thermolearn.report.reproduction`).", "",
