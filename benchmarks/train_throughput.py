@@ -1,17 +1,19 @@
-"""Training throughput of the Paper A siamese network (pairs per second).
+"""Training throughput of the Paper A siamese network, in pairs per CPU-second.
 
-Measures one full training step as the training loop runs it (pair sampling, gather and D4 x
-time-reversal augmentation on the training device, uint8 -> float, forward, backward, Adam)
-against a named baseline measured in the same run:
+Two training steps, measured in the same run on the same synthetic states (pair sampling,
+D4 x time-reversal augmentation, uint8 -> float, forward, backward, Adam):
 
-- ``baseline: numpy pipeline``: the same step with pairs gathered and augmented per pair in
-  numpy on the CPU, then copied to the device (what a conventional Dataset/DataLoader does);
-- ``compute only``: forward + backward + Adam on a ready float batch (the upper bound).
+- ``baseline``: the plain Table I network as it trained before (float32, NCHW ``nn.Conv2d``);
+- ``project``: the project's step (``thermolearn.paper_a.siamese``): channels-last layout and,
+  where the device computes bfloat16 natively (CUDA, CPUs with AVX512-BF16/AMX), bfloat16
+  autocast of the convolutions with the dense head in float32 (``paper_a.train.amp``).
 
-On CUDA the step also runs with bfloat16 autocast (the training default, ``amp: true``).
+On the CPU the rate is per CPU-second (``time.process_time``), robust to a shared machine; on
+CUDA it is per wall-second. Ends with one ``ratio project/baseline at <size> px: N.Nx`` line per
+image size (CPU, the largest thread count).
 
-    python benchmarks/train_throughput.py                 # 256 px (paper), cpu and cuda if any
-    python benchmarks/train_throughput.py --size 96 --steps 20
+    python benchmarks/train_throughput.py                  # 256 and 96 px, 1 and 2 threads
+    python benchmarks/train_throughput.py --sizes 256 --threads 2 --steps 3
 """
 
 from __future__ import annotations
@@ -23,59 +25,86 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from thermolearn.paper_a.siamese.data import N_GROUP, gather_pairs, sample_pairs  # noqa: E402
-from thermolearn.paper_a.siamese.model import SiameseNet, to_input  # noqa: E402
+from thermolearn.paper_a.siamese.data import (  # noqa: E402
+    N_GROUP, augment, gather_pairs, sample_pairs)
+from thermolearn.paper_a.siamese.model import (  # noqa: E402
+    CONV_CHANNELS, DENSE_UNITS, DROPOUT, SiameseNet, autocast, bf16_native, flatten_size,
+    to_input)
 
 
-def synthetic(n_proc: int, n_states: int, n_frames: int, size: int, device) -> tuple:
-    rng = np.random.default_rng(0)
-    img = rng.integers(0, 256, (n_proc * n_states, n_frames, size, size), dtype=np.uint8)
-    n_p = np.full(n_proc, n_states)
-    return torch.from_numpy(img).to(device), img, n_p, np.concatenate([[0], np.cumsum(n_p)])
+class PlainSubnet(nn.Module):
+    """Table I as a plain float32 NCHW network: the baseline."""
+
+    def __init__(self, size: int, n_frames: int):
+        super().__init__()
+        layers: list[nn.Module] = []
+        c_in = n_frames
+        for c_out in CONV_CHANNELS:
+            layers += [nn.Conv2d(c_in, c_out, 2, stride=2), nn.ReLU()]
+            c_in = c_out
+        layers += [nn.Flatten(), nn.Dropout(DROPOUT)]
+        n_in = flatten_size(size)
+        for n_out in DENSE_UNITS:
+            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+            n_in = n_out
+        layers.append(nn.Linear(n_in, 1))
+        self.net = nn.Sequential(*layers)
+
+    def subnet(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
 
 
-def numpy_augment(v: np.ndarray, g: int) -> np.ndarray:
-    k, flip, rev = g % 4, (g // 4) % 2, g // 8
-    if rev:
-        v = v[::-1]
-    if flip:
-        v = v[..., ::-1]
-    return np.rot90(v, k, axes=(-2, -1))
-
-
-def sync(device):
+def sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
 
 
-def bench(step, batch: int, steps: int, device) -> float:
-    """Pairs per second of ``step`` (best of 3 rounds: robust to a shared, busy machine)."""
-    step()  # warm-up (allocations, cuDNN)
+def clock(device: torch.device) -> float:
+    return time.perf_counter() if device.type == "cuda" else time.process_time()
+
+
+def bench(step, batch: int, steps: int, device: torch.device) -> float:
+    """Pairs per CPU-second (CUDA: per second) of ``step``, best of 3 rounds after a warm-up."""
+    step()
     step()
     best = 0.0
     for _ in range(3):
         sync(device)
-        t0 = time.perf_counter()
+        t0 = clock(device)
         for _ in range(steps):
             step()
         sync(device)
-        best = max(best, batch * steps / (time.perf_counter() - t0))
+        best = max(best, batch * steps / (clock(device) - t0))
     return best
 
 
-def run(device: torch.device, size: int, batch: int, steps: int, n_frames: int = 5) -> None:
-    torch.manual_seed(0)
-    img_t, img_np, n_p, off = synthetic(16, 24, n_frames, size, device)
-    model = SiameseNet(size, n_frames).to(device)
+def nchw_gather(img_sfhw, i0, i1, g) -> torch.Tensor:
+    """The baseline's gather: the pairs' states, then the augmentation, NCHW (uint8)."""
+    return augment(img_sfhw.index_select(0, torch.cat([i0, i1])), torch.cat([g, g]))
+
+
+def nchw_input(img_uint8: torch.Tensor, dtype=torch.float32) -> torch.Tensor:
+    """The baseline's input: ``img / 255`` as float32 in the default (NCHW) layout."""
+    return img_uint8.to(dtype).mul_(1.0 / 255.0)
+
+
+def make_step(model, amp: bool, img_t, n_p, off, batch: int, device: torch.device,
+              gather=gather_pairs, to_float=to_input):
+    """One training step as the training loop runs it (``thermolearn.paper_a.siamese.train``)."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    loss_fn = nn.BCEWithLogitsLoss()
     gen = torch.Generator(device=device).manual_seed(1)
 
-    def fit(x, y, amp):  # x: (2B, F, H, W), X0 rows then X1 rows (as in training)
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+    def step():
+        i0, i1, y = sample_pairs(n_p, off, -(-batch // len(n_p)), gen, device)
+        i0, i1, y = i0[:batch], i1[:batch], y[:batch]
+        g = torch.randint(0, N_GROUP, (len(y),), generator=gen, device=device)
+        x = to_float(gather(img_t, i0, i1, g), torch.bfloat16 if amp else torch.float32)
+        with autocast(device, amp):
             s = model.subnet(x)
             logit = s[len(y):] - s[:len(y)]
         loss = loss_fn(logit.float(), y)
@@ -83,56 +112,50 @@ def run(device: torch.device, size: int, batch: int, steps: int, n_frames: int =
         loss.backward()
         opt.step()
 
-    def ours(amp=False):
-        i0, i1, y = sample_pairs(n_p, off, -(-batch // len(n_p)), gen, device)
-        i0, i1, y = i0[:batch], i1[:batch], y[:batch]
-        g = torch.randint(0, N_GROUP, (len(y),), generator=gen, device=device)
-        x = to_input(gather_pairs(img_t, i0, i1, g))
-        fit(x, y, amp)
+    return step
 
-    rng = np.random.default_rng(2)
 
-    def numpy_pipeline():
-        i0, i1, y = sample_pairs(n_p, off, -(-batch // len(n_p)), torch.Generator(), "cpu")
-        x0, x1 = [], []
-        for a, b in zip(i0[:batch].numpy(), i1[:batch].numpy()):
-            g = int(rng.integers(N_GROUP))
-            x0.append(numpy_augment(img_np[a], g))
-            x1.append(numpy_augment(img_np[b], g))
-        x = torch.from_numpy(np.stack(x0 + x1).astype(np.float32) / 255.0).to(device)
-        fit(x, y[:batch].to(device), False)
-
-    x_ready = torch.rand(2 * batch, n_frames, size, size, device=device)
-    y_ready = (torch.arange(batch, device=device) % 2).float()
-
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else \
-        f"cpu ({torch.get_num_threads()} threads)"
-    print(f"\n{name}: {size} x {size} px, {n_frames} frames, batch {batch} pairs, {steps} steps")
-    base = bench(numpy_pipeline, batch, steps, device)
-    print(f"  baseline: numpy pipeline      {base:10.1f} pairs/s   1.00x")
-    rate = bench(ours, batch, steps, device)
-    print(f"  on-device sampling+augment    {rate:10.1f} pairs/s   {rate / base:.2f}x baseline")
-    comp = bench(lambda: fit(x_ready, y_ready, False), batch, steps, device)
-    print(f"  compute only (fp32)           {comp:10.1f} pairs/s   {comp / base:.2f}x baseline"
-          f"  (data path overhead {100 * (1 - rate / comp):.0f}%)")
-    if device.type == "cuda":
-        amp = bench(lambda: ours(True), batch, steps, device)
-        print(f"  on-device + bf16 autocast     {amp:10.1f} pairs/s   {amp / base:.2f}x baseline"
-              f"  ({amp / rate:.2f}x fp32)")
+def run(device: torch.device, size: int, batch: int, steps: int, n_frames: int = 5) -> tuple:
+    rng = np.random.default_rng(0)
+    n_proc, n_states = 8, 12
+    img = rng.integers(0, 256, (n_proc * n_states, n_frames, size, size), dtype=np.uint8)
+    img_t = torch.from_numpy(img).to(device)
+    n_p = np.full(n_proc, n_states)
+    off = np.concatenate([[0], np.cumsum(n_p)])
+    torch.manual_seed(0)
+    base = bench(make_step(PlainSubnet(size, n_frames).to(device), False, img_t, n_p, off,
+                           batch, device, nchw_gather, nchw_input), batch, steps, device)
+    amp = bf16_native(device)
+    ours = bench(make_step(SiameseNet(size, n_frames).to(device), amp, img_t, n_p, off,
+                           batch, device), batch, steps, device)
+    return base, ours, amp
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", type=int, default=256, help="image side (paper: 256)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 96], help="image sides (px)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="CPU thread counts")
     ap.add_argument("--batch", type=int, default=64, help="pairs per step")
-    ap.add_argument("--steps", type=int, default=None, help="timed steps (default 5 cpu, 50 cuda)")
-    ap.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    ap.add_argument("--steps", type=int, default=None, help="timed steps (default: by size)")
     args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
-    for dev in devices:
-        run(dev, args.size, args.batch, args.steps or (50 if dev.type == "cuda" else 5))
+    ratios = {}
+    unit = "pairs per CPU-second"
+    for size in args.sizes:
+        steps = args.steps or max(2, (4 * 256 * 256) // (size * size))
+        for threads in args.threads:
+            torch.set_num_threads(threads)
+            base, ours, amp = run(torch.device("cpu"), size, args.batch, steps)
+            ratios[size] = ours / base
+            print(f"cpu, {threads} thread(s), {size} px, batch {args.batch}: "
+                  f"baseline (fp32 NCHW) {base:8.1f}  project (channels-last"
+                  f"{', bf16 autocast' if amp else ''}) {ours:8.1f} {unit}  {ours / base:.2f}x",
+                  flush=True)
+        if torch.cuda.is_available():
+            base, ours, amp = run(torch.device("cuda"), size, args.batch, 10 * steps)
+            print(f"cuda ({torch.cuda.get_device_name()}), {size} px: baseline {base:.1f}  "
+                  f"project {ours:.1f} pairs/s  {ours / base:.2f}x", flush=True)
+    for size, r in ratios.items():
+        print(f"ratio project/baseline at {size} px: {r:.1f}x")
 
 
 if __name__ == "__main__":

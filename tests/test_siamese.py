@@ -3,6 +3,7 @@ checkpoint resume, model loading. Synthetic data only (fast, no workflow)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -13,8 +14,8 @@ from thermolearn.paper_a.siamese.data import (N_GROUP, StateSet, _augment_numpy,
                                               augment, gather_pairs,
                                               pair_metrics, sample_pairs, transform)
 from thermolearn.paper_a.siamese.infer import load_model, score_images
-from thermolearn.paper_a.siamese.model import (SiameseNet, flatten_size, resolve_device,
-                                               to_input)
+from thermolearn.paper_a.siamese.model import (SiameseNet, bf16_native, flatten_size,
+                                               resolve_device, to_input)
 from thermolearn.paper_a.siamese.train import TrainSettings, train
 
 
@@ -198,6 +199,27 @@ SETTINGS = TrainSettings(device="cpu", max_epochs=3, pairs_per_process=32, batch
                          eval_batch_size=64)
 
 
+def test_channels_last_gather_equals_select_then_augment():
+    states = synthetic_states(3, 5)
+    gen = torch.Generator().manual_seed(3)
+    i0, i1, _ = sample_pairs(states.n_states_p, states.offsets, 8, gen, "cpu")
+    g = torch.randint(0, N_GROUP, (len(i0),), generator=gen)
+    got = gather_pairs(states.img_sfhw, i0, i1, g)
+    ref = augment(states.img_sfhw.index_select(0, torch.cat([i0, i1])), torch.cat([g, g]))
+    assert got.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(got, ref)
+    # and each state is its group element applied to the stored state
+    for b in (0, len(i0) + 1):
+        src = (i0 if b < len(i0) else i1)[b % len(i0)]
+        assert torch.equal(got[b], transform(states.img_sfhw[src], int(g[b % len(i0)])))
+
+
+def test_bf16_input_is_what_autocast_makes_of_the_float32_input():
+    img = torch.randint(0, 256, (4, 5, 32, 32), dtype=torch.uint8)
+    ref = (img.float() / 255.0).to(torch.bfloat16)
+    assert torch.equal(to_input(img, torch.bfloat16), ref)
+
+
 def test_training_learns_the_arrow_of_time():
     tr, va = synthetic_states(6, 1), synthetic_states(3, 2)
     res = train(SETTINGS, 7, tr, va, 32, 5, show_progress=False)
@@ -210,9 +232,14 @@ class Interrupt(Exception):
     pass
 
 
-def test_resume_after_interruption_gives_the_same_weights(tmp_path):
+AMP_CASES = [False] + ([True] if bf16_native(torch.device("cpu")) else [])
+
+
+@pytest.mark.parametrize("amp", AMP_CASES, ids=lambda a: "bf16" if a else "fp32")
+def test_resume_after_interruption_gives_the_same_weights(tmp_path, amp):
     tr, va = synthetic_states(4, 1), synthetic_states(2, 2)
-    ref = train(SETTINGS, 11, tr, va, 32, 5, show_progress=False)
+    settings = dataclasses.replace(SETTINGS, amp=amp)
+    ref = train(settings, 11, tr, va, 32, 5, show_progress=False)
 
     ckpt = tmp_path / "checkpoint.pt"
 
@@ -221,17 +248,17 @@ def test_resume_after_interruption_gives_the_same_weights(tmp_path):
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        train(SETTINGS, 11, tr, va, 32, 5, checkpoint=ckpt, on_epoch_end=stop_after_first,
+        train(settings, 11, tr, va, 32, 5, checkpoint=ckpt, on_epoch_end=stop_after_first,
               show_progress=False)
     assert ckpt.exists()
-    res = train(SETTINGS, 11, tr, va, 32, 5, checkpoint=ckpt, show_progress=False)
+    res = train(settings, 11, tr, va, 32, 5, checkpoint=ckpt, show_progress=False)
     assert res.resumed_from == 1
     assert res.history == [{**h, "seconds": r["seconds"]} for h, r in
                            zip(ref.history, res.history)]
     for k, v in ref.model.state_dict().items():
         assert torch.equal(v, res.model.state_dict()[k]), k
     # a different seed is another run: its checkpoint is not resumed
-    other = train(SETTINGS, 12, tr, va, 32, 5, checkpoint=ckpt, show_progress=False)
+    other = train(settings, 12, tr, va, 32, 5, checkpoint=ckpt, show_progress=False)
     assert other.resumed_from == 0
 
 
@@ -247,5 +274,10 @@ def test_saved_model_loads_weights_only_and_scores_like_the_subnet(tmp_path):
         ref = net.subnet(to_input(img)).numpy()
     assert got.shape == (len(img),)
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    # a network trained under bfloat16 autocast scores in float32: the same numbers as
+    # the float32 subnet on NCHW float input (channels-last is a layout, not a rounding)
+    with torch.no_grad():
+        nchw = net.subnet(torch.from_numpy(img).float().contiguous() / 255.0).numpy()
+    np.testing.assert_allclose(got, nchw, rtol=1e-5, atol=1e-6)
     with pytest.raises(Exception, match="siamese.pt"):
         load_model(path, 64, 5)  # another image size: the file is named

@@ -233,8 +233,29 @@ def gather_pairs(img_sfhw: torch.Tensor, i0: torch.Tensor, i1: torch.Tensor,
     With ``g`` (int (B,)), pair ``i`` gets group element ``g[i]`` on both of its states.
     The layout lets one subnetwork pass score both sides: ``s = S~(x)``, logit ``s[B:] - s[:B]``.
     """
-    x = img_sfhw.index_select(0, torch.cat([i0, i1]))
+    idx = torch.cat([i0, i1])
+    if g is not None and img_sfhw.device.type == "cpu":
+        return _gather_augment_numpy(img_sfhw.numpy(), idx.numpy(), torch.cat([g, g]).numpy())
+    x = img_sfhw.index_select(0, idx)
     return x if g is None else augment(x, torch.cat([g, g]))
+
+
+def _gather_augment_numpy(img_sfhw: np.ndarray, idx: np.ndarray, g_b: np.ndarray
+                          ) -> torch.Tensor:
+    """CPU path of :func:`gather_pairs` with augmentation: each video is read through numpy
+    views (flips, rotation, frames last) and copied once into a channels-last batch, the
+    layout :func:`~thermolearn.paper_a.siamese.model.to_input` hands to the convolutions."""
+    _, n_frames, h, w = img_sfhw.shape
+    out_bhwf = np.empty((len(idx), h, w, n_frames), dtype=img_sfhw.dtype)
+    for i, (s, g) in enumerate(zip(idx, g_b)):
+        k, flip, rev = g % 4, (g // 4) % 2, g // 8
+        v = img_sfhw[s]
+        if rev:
+            v = v[::-1]
+        if flip:
+            v = v[..., ::-1]
+        out_bhwf[i] = np.rot90(v, k, axes=(-2, -1)).transpose(1, 2, 0)
+    return torch.from_numpy(out_bhwf).permute(0, 3, 1, 2)  # shape (B, F, H, W), NHWC strides
 
 
 def pair_metrics(score_s: np.ndarray, offsets: np.ndarray) -> dict:

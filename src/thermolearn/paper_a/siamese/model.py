@@ -31,9 +31,11 @@ def to_input(img_uint8: torch.Tensor | np.ndarray, dtype: torch.dtype = torch.fl
     img_uint8 : tensor or array, uint8, shape (..., F, H, W)
         Rendered states (any leading axes). A numpy array is copied into a CPU tensor.
 
+    dtype : torch.float32 (default) or torch.bfloat16 (the input under bfloat16 autocast)
+
     Returns
     -------
-    torch.Tensor, float, same shape, on the input's device.
+    torch.Tensor, ``dtype``, same shape, on the input's device; channels-last when 4-D.
     """
     if isinstance(img_uint8, np.ndarray):
         img_uint8 = np.ascontiguousarray(img_uint8)
@@ -42,12 +44,31 @@ def to_input(img_uint8: torch.Tensor | np.ndarray, dtype: torch.dtype = torch.fl
         img_uint8 = torch.from_numpy(img_uint8)
     if img_uint8.dtype != torch.uint8:
         raise TypeError(f"to_input expects uint8 images, got {img_uint8.dtype}")
-    return img_uint8.to(dtype).mul_(1.0 / 255.0)  # one new tensor, scaled in place
+    # the channels-last layout of the convolutions (see SiameseNet.subnet), transposed while
+    # still one byte a pixel; bfloat16 holds 0..255 exactly and mul_ computes in float32, so
+    # the bfloat16 input equals what autocast would make of the float32 one
+    fmt = torch.channels_last if img_uint8.ndim == 4 else torch.contiguous_format
+    return img_uint8.contiguous(memory_format=fmt).to(dtype).mul_(1.0 / 255.0)
 
 
 def resolve_device(name: str) -> torch.device:
     """The device for config value ``name`` (see :func:`thermolearn.devices.resolve_device`)."""
     return devices.resolve_device(name, "paper_a.train.device")
+
+
+def bf16_native(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 natively (CUDA; CPUs with AVX512-BF16 or AMX).
+
+    Elsewhere bfloat16 is emulated and slower than float32, so autocast stays off there.
+    """
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def autocast(device: torch.device, enabled: bool):
+    """bfloat16 autocast of the convolutions on ``device`` (a no-op context when disabled)."""
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bool(enabled))
 
 
 def conv_out_size(size: int) -> int:
@@ -88,7 +109,7 @@ class SiameseNet(nn.Module):
         conv: list[nn.Module] = []
         c_in = self.n_frames
         for c_out in CONV_CHANNELS:
-            conv += [nn.Conv2d(c_in, c_out, kernel_size=2, stride=2), nn.ReLU()]
+            conv += [nn.Conv2d(c_in, c_out, kernel_size=2, stride=2), nn.ReLU(inplace=True)]
             c_in = c_out
         conv.append(nn.Flatten())
         head: list[nn.Module] = [nn.Dropout(DROPOUT)]
@@ -100,6 +121,7 @@ class SiameseNet(nn.Module):
         self.features = nn.Sequential(*conv)
         self.head = nn.Sequential(*head)
         self.reset_parameters()
+        self.features.to(memory_format=torch.channels_last)  # see subnet()
 
     def reset_parameters(self) -> None:
         for mod in self.modules():
@@ -125,7 +147,9 @@ class SiameseNet(nn.Module):
         tensor, shape (B,)
         """
         self._check(x)
-        h = self.features(x)
+        # channels-last (NHWC) layout: oneDNN's fast path for these stride-2 convolutions on the
+        # CPU, and cuDNN's for bfloat16 on the GPU (a layout change only: same numbers)
+        h = self.features(x.contiguous(memory_format=torch.channels_last))
         # the dense head runs in float32 also under autocast: S~ is compared by differences,
         # which bfloat16 (8 significant bits) would round away
         with torch.autocast(device_type=x.device.type, enabled=False):

@@ -31,7 +31,7 @@ from torch import nn
 from ...io import atomic_path
 from ...jobs import progress
 from .data import N_GROUP, StateSet, gather_pairs, pair_metrics, sample_pairs
-from .model import SiameseNet, resolve_device, score_tensor, to_input
+from .model import SiameseNet, autocast, bf16_native, resolve_device, score_tensor, to_input
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,11 @@ def set_deterministic(device: torch.device) -> None:
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
     torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def use_amp(settings: TrainSettings, device: torch.device) -> bool:
+    """Whether training runs under bfloat16 autocast: ``amp`` set and native bf16 on ``device``."""
+    return bool(settings.amp) and bf16_native(device)
 
 
 @dataclass
@@ -152,7 +157,8 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
     """
     device = train_set.img_sfhw.device
     set_deterministic(device)
-    amp = settings.amp and device.type == "cuda"
+    amp = use_amp(settings, device)
+    in_dtype = torch.bfloat16 if amp else torch.float32
     torch.manual_seed(model_seed(seed))
     model = SiameseNet(size, n_frames).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr)
@@ -202,9 +208,9 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
             for b in range(n_batches):
                 idx = perm[b * settings.batch_size:(b + 1) * settings.batch_size]
                 x = to_input(gather_pairs(train_set.img_sfhw, i0[idx], i1[idx],
-                                          g_all[idx] if settings.augment else None))
+                                          g_all[idx] if settings.augment else None), in_dtype)
                 yb = y[idx]
-                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+                with autocast(device, amp):
                     s = model.subnet(x)  # = model(x0, x1) with both sides in one pass
                     logit = s[len(idx):] - s[:len(idx)]
                 loss = loss_fn(logit.float(), yb)
@@ -298,9 +304,11 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
         sets[part] = load_states(states, image_paths, procs, device if part != "test" else "cpu",
                                  n_frames=n_frames, size=size)
         log.info("%s: %d processes, %d states", part, len(procs), len(sets[part].proc_s))
-    log.info("device %s%s, amp %s", device,
+    log.info("device %s%s, bfloat16 autocast %s%s", device,
              f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "",
-             settings.amp and device.type == "cuda")
+             use_amp(settings, device),
+             " (amp set, but this CPU has no native bfloat16)"
+             if settings.amp and not bf16_native(device) else "")
     res = train(settings, seed, sets["train"], sets["val"], size, n_frames,
                 checkpoint=checkpoint, config_hash=_hash(cfg))
     test = evaluate(res.model, sets["test"], settings.eval_batch_size)
@@ -317,7 +325,8 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
         "history": res.history,
         "device": str(device),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-        "amp": bool(settings.amp and device.type == "cuda"),
+        "amp": use_amp(settings, device),
+        "torch_threads": torch.get_num_threads(),
         "wall_time_s": time.time() - t0,
         "n_processes": {k: len(v.processes) for k, v in sets.items()},
         "n_states": {k: int(len(v.proc_s)) for k, v in sets.items()},
