@@ -281,3 +281,17 @@ def test_saved_model_loads_weights_only_and_scores_like_the_subnet(tmp_path):
     np.testing.assert_allclose(got, nchw, rtol=1e-5, atol=1e-6)
     with pytest.raises(Exception, match="siamese.pt"):
         load_model(path, 64, 5)  # another image size: the file is named
+
+
+def test_training_subset_takes_the_first_processes_of_each_n_evenly():
+    import pandas as pd
+
+    from thermolearn.paper_a.siamese.train import subset_processes
+
+    n_of = pd.Series({"p003": 200, "p000": 100, "p001": 200, "p004": 100, "p002": 100,
+                      "p005": 200})
+    assert subset_processes(n_of, None) == sorted(n_of.index)
+    assert subset_processes(n_of, 2) == ["p000", "p001"]
+    assert subset_processes(n_of, 3) == ["p000", "p001", "p002"]  # 2 of N = 100, 1 of 200
+    assert subset_processes(n_of, 4) == ["p000", "p001", "p002", "p003"]
+    assert subset_processes(n_of, 99) == sorted(n_of.index)

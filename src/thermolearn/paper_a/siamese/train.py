@@ -53,10 +53,28 @@ class TrainSettings:
     augment: bool = True
     amp: bool = True
     eval_batch_size: int = 256
+    train_processes: int | None = None
 
     @classmethod
     def from_config(cls, train: dict) -> "TrainSettings":
         return cls(**{k: train[k] for k in cls.__dataclass_fields__})
+
+
+def subset_processes(n_of_process: "pd.Series", k: int | None) -> list[str]:
+    """The first ``k`` processes of ``n_of_process`` (process -> N), as evenly over N as
+    ``k`` divides (the first ones of each N in process order); all when ``k`` is None."""
+    procs = sorted(n_of_process.index)
+    if k is None or k >= len(procs):
+        return procs
+    by_n = {n: sorted(p for p in procs if n_of_process[p] == n)
+            for n in sorted(set(n_of_process))}
+    take, left = {n: 0 for n in by_n}, int(k)
+    while left:  # round robin over N: k = 7 over two N takes 4 + 3
+        for n in by_n:
+            if left and take[n] < len(by_n[n]):
+                take[n] += 1
+                left -= 1
+    return sorted(p for n, ps in by_n.items() for p in ps[:take[n]])
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -290,14 +308,17 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
     cfg = {"seed": int(seed), "train": dict(train_cfg), "size": int(size),
            "n_frames": int(n_frames)}
     states = pd.read_csv(states_csv)
-    missing = {"process", "state", "split"} - set(states.columns)
+    missing = {"process", "state", "split", "N"} - set(states.columns)
     if missing:
         raise ValueError(f"{states_csv}: lacks columns {sorted(missing)}")
     states = states.sort_values(["process", "state"], kind="stable")
     split_of = states.groupby("process")["split"].first()
     sets = {}
+    n_of = states.groupby("process")["N"].first()
     for part in ("train", "val", "test"):
         procs = sorted(split_of.index[split_of == part])
+        if part == "train":
+            procs = subset_processes(n_of[procs], settings.train_processes)
         if not procs:
             raise ValueError(f"{states_csv}: no {part!r} process")
         # train and val live on the training device; test is scored batch by batch from RAM
