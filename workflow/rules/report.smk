@@ -13,6 +13,8 @@ rule reproduction:
     input:
         metrics="results/paper_a/model/metrics.json",
         axioms="results/paper_a/axioms/axioms.csv",
+        entropy_fit=rules.paper_a_fig7.output.table,
+        gaps=rules.paper_a_fig7_gap.output.table,
         table2="results/paper_b/tables/table2.csv",
         table3="results/paper_b/tables/table3.csv",
         code=sources("report"),

@@ -4,6 +4,9 @@ Tolerances (what we hold ourselves to) are one-sided where beating the paper is 
 
 - Paper A test loss: at most the paper's + 0.05; test accuracy: at least the paper's - 0.03.
 - Paper A axioms (agreement rates and R^2 of the axioms table): at least the paper's - 0.02.
+- Paper A Fig. 7: R^2 of S~ against S_vdW on the test states of each N at least 0.98 (the paper
+  shows the points on a line without a number). Beside the accuracy, the S_vdW ceiling: the
+  fraction of the same test pairs that S_vdW itself orders (not judged).
 - Paper B Table 2: critical epoch within 10 epochs of the paper's at its 120-epoch schedule;
   with another number of epochs E (the tilt then falls over E epochs), as a fraction of the
   schedule: |ours / E - paper's / 120| <= 10 / 120. Final tilted loss >= 0 (the tilted loss has
@@ -38,8 +41,12 @@ def _row(paper, quantity, ours, ref, tol_text, ok, n="", source=""):
                 tolerance=tol_text, **{"pass": ok_val}, n=n, source=source)
 
 
-def paper_a_rows(metrics_path, axioms_csv) -> list[dict]:
-    """Rows from the siamese metrics file and the axioms table."""
+FIG7_R2_MIN = 0.98  # Fig. 7: the paper shows S~ on a line in S_vdW for each N; we ask R^2 >= this
+
+
+def paper_a_rows(metrics_path, axioms_csv, entropy_fit_csv=None, gap_csv=None) -> list[dict]:
+    """Rows from the siamese metrics file, the axioms table, the Fig. 7 fits and the S_vdW
+    ceiling of the test pairs (the fraction S_vdW itself orders: shown, not judged)."""
     m = json.loads(Path(metrics_path).read_text())
     paper = m.get("paper", {"loss": 0.1041, "accuracy": 0.9534})
     n = m.get("test_pairs", "")
@@ -59,6 +66,21 @@ def paper_a_rows(metrics_path, axioms_csv) -> list[dict]:
                          ">= paper - 0.02", np.isfinite(ours) and ours >= r.paper - 0.02,
                          int(r.n_samples) if np.isfinite(r.n_samples) else "",
                          "results/paper_a/axioms/axioms.csv"))
+    if entropy_fit_csv is not None:
+        fits = pd.read_csv(entropy_fit_csv)
+        for r in fits[fits["split"] == "test"].itertuples():
+            rows.append(_row("A", f"Fig. 7: R^2 of S~ vs S_vdW, N={r.N} (test states)", r.r2,
+                             np.nan, f">= {FIG7_R2_MIN}", r.r2 >= FIG7_R2_MIN, int(r.n_states),
+                             "results/paper_a/entropy_fit.csv"))
+    if gap_csv is not None:
+        gaps = pd.read_csv(gap_csv)
+        pooled = gaps[gaps["N"] == 0]
+        n_all = pooled["n_pairs"].sum()
+        n_wrong = pooled.loc[pooled["gap_hi"] <= 0, "n_pairs"].sum()
+        if n_all:
+            rows.append(_row("A", "S_vdW ceiling: test pairs S_vdW itself orders",
+                             1 - n_wrong / n_all, np.nan, "reference for the accuracy", None,
+                             int(n_all), "results/paper_a/accuracy_vs_entropy_gap.csv"))
     return rows
 
 
@@ -174,10 +196,11 @@ def to_markdown(table: pd.DataFrame, title: str, preset: str) -> str:
 
 
 def run_reproduction(metrics, axioms_csv, table2_csv, table3_csv, out_csv, out_md,
-                     preset: str = "config.yaml") -> pd.DataFrame:
+                     preset: str = "config.yaml", entropy_fit_csv=None, gap_csv=None
+                     ) -> pd.DataFrame:
     """The ``reproduction`` rule: write the table as csv and markdown."""
-    table = pd.DataFrame(paper_a_rows(metrics, axioms_csv) + paper_b_rows(table2_csv, table3_csv),
-                         columns=COLUMNS)
+    table = pd.DataFrame(paper_a_rows(metrics, axioms_csv, entropy_fit_csv, gap_csv)
+                         + paper_b_rows(table2_csv, table3_csv), columns=COLUMNS)
     write_csv(out_csv, table)
     write_text(out_md, to_markdown(table, "Reproduction of Paper A and Paper B", preset))
     return table

@@ -1,0 +1,68 @@
+"""Run the Paper A scaling study (docs/scaling.md): one seeded workflow run per study preset.
+
+Every point is ``snakemake --configfile <base> presets/study/<point>.yaml`` in one shared
+working directory, so points that differ only in training settings reuse the same MD and
+images (Snakemake reruns exactly what a changed value feeds). After each run the artifacts the
+study reads (metrics, scores, Fig. 7 fits, A1, the training benchmark) are copied to
+``<out>/<point>/results/``; ``--collect`` then writes the table and learning curves.
+
+    python benchmarks/scaling_study.py --workdir /tmp/demo --out /tmp/study demo fp32 procs08
+    python benchmarks/scaling_study.py --out /tmp/study --collect demo fp32 procs08 repro=/tmp/repro
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from thermolearn.paper_a.scaling import collect  # noqa: E402
+
+KEEP = ["paper_a/model/metrics.json", "paper_a/model/scores.csv", "paper_a/entropy_fit.csv",
+        "paper_a/accuracy_vs_entropy_gap.csv", "paper_a/axioms/a1.csv",
+        "benchmarks/paper_a/train.tsv"]
+
+
+def run_point(point: str, base: str, workdir: Path, out: Path, cores: int) -> None:
+    preset = REPO / "presets" / "study" / f"{point}.yaml"
+    targets = [f"results/{k}" for k in KEEP if not k.startswith("benchmarks")]
+    cmd = ["snakemake", "--cores", str(cores), "--configfile", str(REPO / base), str(preset),
+           "--directory", str(workdir), "--snakefile", str(REPO / "Snakefile"), *targets]
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=REPO)
+    for k in KEEP:
+        src = workdir / "results" / k
+        dst = out / point / "results" / k
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("points", nargs="+", help="study presets (presets/study/<name>.yaml); with "
+                    "--collect also name=run_dir for a run made elsewhere")
+    ap.add_argument("--base", default="presets/demo.yaml", help="preset under the study presets")
+    ap.add_argument("--workdir", type=Path, help="shared Snakemake working directory")
+    ap.add_argument("--out", type=Path, required=True, help="where each point's artifacts go")
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--collect", action="store_true", help="only collect finished points")
+    args = ap.parse_args()
+    if not args.collect:
+        if args.workdir is None:
+            ap.error("--workdir is needed to run points")
+        for point in args.points:
+            run_point(point, args.base, args.workdir, args.out, args.cores)
+    points = dict(p.split("=", 1) if "=" in p else (p, args.out / p) for p in args.points)
+    table, curves = collect(points)
+    table.to_csv(args.out / "scaling.csv", index=False)
+    curves.to_csv(args.out / "learning_curves.csv", index=False)
+    print(table.T.to_string())
+
+
+if __name__ == "__main__":
+    main()
