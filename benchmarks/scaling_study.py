@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from thermolearn.paper_a.scaling import collect  # noqa: E402
+from thermolearn.paper_a.scaling_figure import plot_scaling  # noqa: E402
 
 KEEP = ["paper_a/model/metrics.json", "paper_a/model/scores.csv", "paper_a/entropy_fit.csv",
         "paper_a/accuracy_vs_entropy_gap.csv", "paper_a/axioms/a1.csv",
@@ -51,6 +52,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True, help="where each point's artifacts go")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--collect", action="store_true", help="only collect finished points")
+    ap.add_argument("--process-points", nargs="*", default=[],
+                    help="points that differ only in training processes (the figure's x axis)")
+    ap.add_argument("--figure", type=Path, help="write the study figure here")
     args = ap.parse_args()
     if not args.collect:
         if args.workdir is None:
@@ -62,6 +66,8 @@ def main() -> None:
     table.to_csv(args.out / "scaling.csv", index=False)
     curves.to_csv(args.out / "learning_curves.csv", index=False)
     print(table.T.to_string())
+    if args.figure is not None:
+        plot_scaling(table, curves, args.figure, args.process_points or list(points))
 
 
 if __name__ == "__main__":
