@@ -8,7 +8,9 @@ published weights, which therefore load into this class unchanged.
 Training on a CPU does not go through autograd: :func:`tilted_pair_grads` computes the tilted
 loss of a batch of pairs and the exact gradient of every parameter in one pass over cache-sized
 chunks of pairs (phi, the sum over disks, rho, the loss, and the hand-written backward of each,
-while the chunk's activations are still in cache), in float32. Autograd through
+while the chunk's activations are still in cache), in float32. It also uses that consecutive
+frames differ only in the few disks that collided in between: phi runs on every disk of
+``V_t`` and on the changed disks only of ``V_t+1``. Autograd through
 ``nn.Sequential`` writes and reads ``2 B N h`` activations per layer and batch (512 pairs,
 1000 disks, h = 64: 262 MB per layer) and is memory-bound; the fused pass is not
 (``benchmarks/deepsets_throughput.py``). Its results equal autograd's to float32 rounding
@@ -127,18 +129,33 @@ def autograd_pair_grads(model: DeepSets, v0_bnd: torch.Tensor, v1_bnd: torch.Ten
     return dh.detach()
 
 
+def _phi_backward(grads: dict, x: torch.Tensor, a1: torch.Tensor, g_z2: torch.Tensor,
+                  w1, b1, w2, b2) -> None:
+    """Add phi's parameter gradients for rows ``x`` (M, 2) with first-layer activations ``a1``
+    (M, h) and the gradient ``g_z2`` (M, h) at the second layer's pre-activation."""
+    grads[w2] += g_z2.t() @ a1
+    grads[b2] += g_z2.sum(dim=0)
+    g_z1 = (g_z2 @ w2).mul_(a1 > 0)
+    grads[w1] += g_z1.t() @ x
+    grads[b1] += g_z1.sum(dim=0)
+
+
 @torch.no_grad()
 def tilted_pair_grads(model: DeepSets, v0_bnd: torch.Tensor, v1_bnd: torch.Tensor,
                       alpha: float, lambda_reg: float = 0.2,
                       pairs_per_chunk: int | None = None) -> torch.Tensor:
     """Gradient of :func:`tilted_loss` over a batch of pairs, fused and chunked (no autograd).
 
-    For each chunk of pairs: ``a1 = relu(x W1^T + b1)``, ``a2 = relu(a1 W2^T + b2)`` for every
-    disk of both states, ``S = sum_i a2``, ``y = relu(S R1^T + c1)``, ``out = y R2^T + c2``,
-    ``dh = out(V_t+1) - out(V_t)``; then, with ``g = dL/d dh`` (:func:`tilted_loss_grad`), the
-    chain rule back through rho, the sum (``dL/d a2`` of a disk is ``dL/dS`` of its state) and both phi layers, while
-    ``a1`` and ``a2`` are in cache. The loss is separable over pairs, so the chunks' gradients
-    add up to the batch gradient exactly (up to the order of the float sums).
+    Consecutive frames differ only in the disks that collided in between (a few percent), so
+    ``S(V_t+1) = S(V_t) + sum over changed disks of (phi(v') - phi(v))`` with ``S = sum_i phi``.
+    For each chunk of pairs: phi on every disk of ``V_t`` (``a1 = relu(x W1^T + b1)``,
+    ``a2 = relu(a1 W2^T + b2)``) and on the changed disks of both states, the two sums,
+    ``y = relu(S R1^T + c1)``, ``out = y R2^T + c2``, ``dh = out(V_t+1) - out(V_t)``; then, with
+    ``g = dL/d dh`` (:func:`tilted_loss_grad`), the chain rule back through rho and the sums
+    (``dL/dS_t + dL/dS_t+1`` for every disk of ``V_t``, ``+-dL/dS_t+1`` for the changed disks)
+    and both phi layers, while the chunk's activations are in cache. The loss is separable over
+    pairs, so the chunks' gradients add up to the batch gradient; all of it equals autograd's up
+    to the order of the float sums (a pair whose states differ everywhere just costs more).
 
     Parameters
     ----------
@@ -147,7 +164,7 @@ def tilted_pair_grads(model: DeepSets, v0_bnd: torch.Tensor, v1_bnd: torch.Tenso
     alpha, lambda_reg : float
         Tilt and weight of ``mean(dh^2)``.
     pairs_per_chunk : int, optional
-        Default: :func:`rows_per_chunk` rows (two states of N disks per pair).
+        Default: :func:`rows_per_chunk` rows (N disks per pair).
 
     Returns
     -------
@@ -162,14 +179,23 @@ def tilted_pair_grads(model: DeepSets, v0_bnd: torch.Tensor, v1_bnd: torch.Tenso
     r2, c2 = model.rho[2].weight, model.rho[2].bias
     w1t, w2t, r1t = w1.t(), w2.t(), r1.t()
     grads = {p: torch.zeros_like(p) for p in (w1, b1, w2, b2, r1, c1, r2, c2)}
-    per = pairs_per_chunk or max(1, rows_per_chunk(hid) // (2 * n_disks))
+    per = pairs_per_chunk or max(1, rows_per_chunk(hid) // n_disks)
     dh_b = torch.empty(n_pairs, dtype=w1.dtype, device=v0_bnd.device)
     for a in range(0, n_pairs, per):
         c = min(per, n_pairs - a)
-        x = torch.cat([v0_bnd[a:a + c], v1_bnd[a:a + c]]).reshape(-1, dim)   # (2 c N, 2)
-        a1 = torch.addmm(b1, x, w1t).relu_()                                 # (2 c N, h)
+        x0, x1 = v0_bnd[a:a + c], v1_bnd[a:a + c]                           # (c, N, 2)
+        pair_k, disk_k = (x0 != x1).any(dim=-1).nonzero(as_tuple=True)      # changed disks
+        xc = torch.cat([x0[pair_k, disk_k], x1[pair_k, disk_k]])            # (2 K, 2)
+        x = x0.reshape(-1, dim)                                              # (c N, 2)
+        a1 = torch.addmm(b1, x, w1t).relu_()                                 # (c N, h)
         a2 = torch.addmm(b2, a1, w2t).relu_()
-        s = a2.view(2 * c, n_disks, hid).sum(dim=1)                          # (2 c, h)
+        ac1 = torch.addmm(b1, xc, w1t).relu_()                               # (2 K, h)
+        ac2 = torch.addmm(b2, ac1, w2t).relu_()
+        k = len(pair_k)
+        s0 = a2.view(c, n_disks, hid).sum(dim=1)                             # (c, h)
+        ds = torch.zeros_like(s0).index_add_(0, pair_k, ac2[k:]).index_add_(0, pair_k,
+                                                                            ac2[:k], alpha=-1)
+        s = torch.cat([s0, s0 + ds])                                         # (2 c, h)
         y = torch.addmm(c1, s, r1t)
         r = y.relu()
         out = torch.addmm(c2, r, r2.t()).squeeze(-1)                         # (2 c,)
@@ -183,13 +209,13 @@ def tilted_pair_grads(model: DeepSets, v0_bnd: torch.Tensor, v1_bnd: torch.Tenso
         grads[r1] += g_y.t() @ s
         grads[c1] += g_y.sum(dim=0)
         g_s = g_y @ r1                                                       # (2 c, h)
-        g_z2 = torch.where(a2.view(2 * c, n_disks, hid) > 0, g_s[:, None, :],
-                           0.0).view(-1, hid)                                # (2 c N, h)
-        grads[w2] += g_z2.t() @ a1
-        grads[b2] += g_z2.sum(dim=0)
-        g_z1 = (g_z2 @ w2).mul_(a1 > 0)
-        grads[w1] += g_z1.t() @ x
-        grads[b1] += g_z1.sum(dim=0)
+        g_s0, g_s1 = g_s[:c], g_s[c:]
+        g_z2 = torch.where(a2.view(c, n_disks, hid) > 0, (g_s0 + g_s1)[:, None, :], 0.0)
+        _phi_backward(grads, x, a1, g_z2.view(-1, hid), w1, b1, w2, b2)
+        if k:
+            g_c = g_s1[pair_k]
+            g_zc2 = torch.cat([-g_c, g_c]).mul_(ac2 > 0)
+            _phi_backward(grads, xc, ac1, g_zc2, w1, b1, w2, b2)
     for p, g in grads.items():
         p.grad = g
     return dh_b
