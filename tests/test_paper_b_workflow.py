@@ -103,6 +103,31 @@ def test_table3_has_finite_rows_for_every_width_and_split(smoke):
                 assert row["mse_mean"].item() >= 0
 
 
+def test_table3_records_the_run_length_for_the_scale_aware_rows(smoke):
+    wd, config, _ = smoke
+    t3 = pd.read_csv(wd / PB / "tables" / "table3.csv")
+    assert (t3[t3["source"] != "paper"]["n_frames"] == config["paper_b"]["runs"]["n_frames"]).all()
+    assert (t3[t3["source"] == "paper"]["n_frames"] == 500).all()
+
+
+def test_summary_markdown_is_generated_from_the_runs_artifacts(smoke):
+    from thermolearn.io import load_npz
+    from thermolearn.paper_b.summary import job_times, markdown
+
+    wd, config, _ = smoke
+    md = markdown(wd, "smoke")
+    meta, _ = load_npz(wd / PB / "runs" / "b000.npz", arrays=False)
+    assert meta["config_hash"] in md and meta["thermolearn_version"] in md
+    assert "never recompute H" in meta["note"]            # what `thermolearn inspect` shows
+    t3 = pd.read_csv(wd / PB / "tables" / "table3.csv")
+    for v in t3["mse_mean"]:
+        assert f"{v:.4g}" in md
+    times = job_times(wd)
+    n_train = len(config["paper_b"]["train"]["hidden"])
+    assert (times["job"].str.startswith("train_h")).sum() == n_train
+    assert (times["cpu_s"] > 0).all()
+
+
 def test_training_change_reruns_exactly_the_dependent_jobs(smoke):
     wd, _, presets = smoke
     assert job_counts(snakemake(wd, "-n", *TARGETS, "--configfile", *presets).stdout) == {}
