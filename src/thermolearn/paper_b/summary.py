@@ -57,10 +57,49 @@ def job_times(run_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["job", "wall_s", "cpu_s"])
 
 
+def _rows_from_models(run_dir: Path) -> list[dict]:
+    """Scan rows of a run directory whose tables are not (yet) there: from every finished model
+    (weights and log) and the run files, exactly as Tables 2 and 3 compute them."""
+    import torch
+
+    from .deepsets import model_outputs
+    from .evaluate import per_run_fits, summarise_fits
+    from .runs import load_runs
+    from .train import critical_epoch, load_trained
+
+    files = sorted((run_dir / PB / "runs").glob("b*.npz"))
+    rc = run_files_meta(run_dir)[0]["config"]
+    paper_b = {"gas": rc["gas"], "hfunc": rc["hfunc"],
+               "runs": {"n_frames": rc["n_frames"], "n_train": rc["n_train"]}}
+    data = load_runs(files, rc["seed"], paper_b)
+    rows = []
+    for path in sorted((run_dir / PB / "models").glob("h*_log.csv")):
+        hidden = int(path.name[1:].split("_")[0])
+        meta = model_meta(run_dir, hidden)
+        lg = pd.read_csv(path)
+        out_rf = model_outputs(load_trained(path.with_name(f"h{hidden}.pt")), data["vel_rfnd"],
+                               torch.device("cpu"))
+        ff = int(meta["config"]["train"]["first_frame"])
+        mse = {split: summarise_fits(per_run_fits(out_rf[keep], data["H_rf"][keep], ff))
+               for split, keep in (("train", ~data["heldout_r"]), ("heldout", data["heldout_r"]))
+               if keep.any()}
+        rows.append({"n_train": int((~data["heldout_r"]).sum()), "hidden": hidden,
+                     "epochs": int(lg["epoch"].max()),
+                     "critical_epoch": critical_epoch(lg["tilted_loss"]),
+                     "mse_train": mse["train"]["mse_mean"],
+                     "mse_heldout": mse.get("heldout", {}).get("mse_mean", np.nan),
+                     "final_tilted_loss": float(lg["tilted_loss"].iloc[-1])})
+    return rows
+
+
 def scan_rows(run_dirs) -> pd.DataFrame:
-    """Critical epoch and Table 3 MSE of our models per number of training runs and width."""
+    """Critical epoch and Table 3 MSE of our models per number of training runs and width
+    (from the tables; from the finished models where a run's tables are not there)."""
     rows = []
     for d in map(Path, run_dirs):
+        if not (d / PB / "tables" / "table3.csv").exists():
+            rows += _rows_from_models(d)
+            continue
         t2 = pd.read_csv(d / PB / "tables" / "table2.csv")
         t3 = pd.read_csv(d / PB / "tables" / "table3.csv")
         ours3 = t3[t3.source == "ours"]
