@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO / "src"))
 from thermolearn.paper_a.scaling import collect  # noqa: E402
 from thermolearn.paper_a.scaling_figure import plot_scaling  # noqa: E402
 
-KEEP = ["paper_a/model/metrics.json", "paper_a/model/scores.csv", "paper_a/entropy_fit.csv",
-        "paper_a/accuracy_vs_entropy_gap.csv", "paper_a/axioms/a1.csv",
+KEEP = ["paper_a/model/siamese.pt", "paper_a/model/metrics.json", "paper_a/model/scores.csv",
+        "paper_a/entropy_fit.csv", "paper_a/accuracy_vs_entropy_gap.csv", "paper_a/axioms/a1.csv",
         "benchmarks/paper_a/train.tsv"]
 
 
@@ -41,6 +41,26 @@ def run_point(point: str, base: str, workdir: Path, out: Path, cores: int) -> No
         dst = out / point / "results" / k
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
+
+
+def markdown(table) -> str:
+    """The study table as markdown, one row per point, the columns docs/scaling.md shows."""
+    cols = ["name", "train_processes", "size", "amp", "pairs_seen", "epochs", "best_epoch",
+            "train_cpu_h", "test_accuracy", "ceiling"] + sorted(
+        c for c in table if c.startswith(("acc_N", "fig7_r2_N"))) + ["a1_r2"]
+    cols = [c for c in cols if c in table]
+    fmt = {"train_cpu_h": "{:.3f}", "test_accuracy": "{:.3f}", "ceiling": "{:.3f}"}
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in table.to_dict("records"):
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            if isinstance(v, float):
+                cells.append(fmt.get(c, "{:.3f}").format(v))
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -66,6 +86,7 @@ def main() -> None:
     table.to_csv(args.out / "scaling.csv", index=False)
     curves.to_csv(args.out / "learning_curves.csv", index=False)
     print(table.T.to_string())
+    (args.out / "scaling_table.md").write_text(markdown(table))
     if args.figure is not None:
         plot_scaling(table, curves, args.figure, args.process_points or list(points))
 

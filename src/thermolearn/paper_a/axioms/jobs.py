@@ -350,6 +350,10 @@ def run_canonical(inputs, paper_a: Mapping, can: Mapping, out_csv, out_curve,
             g_k = scorer.map(len(lam_k), lambda idx: np.stack(
                 [reference_compound(x1, w1, x2, w2, lam_k[m], d) for m in idx]),
                 f"Eq. 1 N={n_disks} {d}")
+            # C(0) = X* and C(1) = X** are the reference states' own images; take their S~
+            # from the scores table, as every X is, since a batch of another size can round the
+            # same image's float32 S~ differently (oneDNN) and tip X** below its own C(1)
+            g_k[0], g_k[-1] = t.S.iloc[lo], t.S.iloc[hi]
             curves.append(pd.DataFrame({"N": n_disks, "direction": d, "lam": lam_k,
                                         "S_compound": g_k, "star": _ids(states, [lo])[0],
                                         "star2": _ids(states, [hi])[0]}))
