@@ -6,8 +6,9 @@ images (Snakemake reruns exactly what a changed value feeds). After each run the
 study reads (metrics, scores, Fig. 7 fits, A1, the training benchmark) are copied to
 ``<out>/<point>/results/``; ``--collect`` then writes the table and learning curves.
 
-    python benchmarks/scaling_study.py --workdir /tmp/demo --out /tmp/study demo fp32 procs08
-    python benchmarks/scaling_study.py --out /tmp/study --collect demo fp32 procs08 repro=/tmp/repro
+    python benchmarks/scaling_study.py --workdir /tmp/study_run --out /tmp/study procs32 fp32 procs08
+    python benchmarks/scaling_study.py --out /tmp/study --collect procs32 fp32 procs08 repro=/tmp/repro \
+        --series "N = 100, 200=procs08,procs16,procs32" --figure docs/figures/scaling.png
 """
 
 from __future__ import annotations
@@ -67,13 +68,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("points", nargs="+", help="study presets (presets/study/<name>.yaml); with "
                     "--collect also name=run_dir for a run made elsewhere")
-    ap.add_argument("--base", default="presets/demo.yaml", help="preset under the study presets")
+    ap.add_argument("--base", default="presets/study/base.yaml", help="preset under the study presets")
     ap.add_argument("--workdir", type=Path, help="shared Snakemake working directory")
     ap.add_argument("--out", type=Path, required=True, help="where each point's artifacts go")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--collect", action="store_true", help="only collect finished points")
-    ap.add_argument("--process-points", nargs="*", default=[],
-                    help="points that differ only in training processes (the figure's x axis)")
+    ap.add_argument("--series", nargs="*", default=[], metavar="LABEL=P1,P2,...",
+                    help="points that differ only in training processes, one line of the figure")
     ap.add_argument("--figure", type=Path, help="write the study figure here")
     args = ap.parse_args()
     if not args.collect:
@@ -88,7 +89,8 @@ def main() -> None:
     print(table.T.to_string())
     (args.out / "scaling_table.md").write_text(markdown(table))
     if args.figure is not None:
-        plot_scaling(table, curves, args.figure, args.process_points or list(points))
+        series = dict(s.rsplit("=", 1) for s in args.series) or {"all": ",".join(points)}
+        plot_scaling(table, curves, args.figure, {k: v.split(",") for k, v in series.items()})
 
 
 if __name__ == "__main__":

@@ -4,13 +4,18 @@ same test pairs, counted by hand on a small synthetic run directory."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from thermolearn.config import load_config
+from thermolearn.paper_a.design import make_design
 from thermolearn.paper_a.entropy import vdw_entropy
 from thermolearn.paper_a.scaling import collect
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def write_run(root, S_by_proc, U_by_proc, N_by_proc, V=4000.0):
@@ -55,3 +60,15 @@ def test_accuracy_per_n_and_ceiling_are_counted_over_the_same_pairs(tmp_path):
     # the independent check of the ceiling: S_vdW of process b really falls at its last state
     s_b = vdw_entropy(20, np.array([20.0, 24.0, 19.0]), 4000.0, 1.0)
     assert s_b[2] < s_b[0] < s_b[1]
+
+
+@pytest.mark.parametrize("point", sorted(p.stem for p in (REPO / "presets/study").glob("*.yaml")))
+def test_every_study_preset_is_a_valid_config_on_its_base(point):
+    # each point names its base in its first comment line (docs/scaling.md)
+    text = (REPO / "presets/study" / f"{point}.yaml").read_text()
+    base = "presets/repro.yaml" if "presets/repro.yaml" in text else "presets/study/base.yaml"
+    paths = [REPO / "config.yaml", REPO / base]
+    if point != "base":
+        paths.append(REPO / "presets/study" / f"{point}.yaml")
+    config = load_config(*paths)
+    assert len(make_design(config)) == config["paper_a"]["design"]["n_processes"]
