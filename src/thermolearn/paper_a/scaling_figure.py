@@ -48,8 +48,10 @@ def plot_scaling(table: pd.DataFrame, curves: pd.DataFrame, out: str | Path,
         ax.set_xticks(ticks, [str(n) for n in ticks])
         ax.xaxis.set_minor_locator(plt.NullLocator())
         ax.legend(fontsize="x-small")
-    for name, grp in curves.groupby("name", sort=False):
-        ax_c.plot(grp["pairs_seen"], grp["val_accuracy"], "-", lw=1.2, label=name)
+    colors = plt.get_cmap("tab20").colors  # more points than the default 10-colour cycle
+    for k, (name, grp) in enumerate(curves.groupby("name", sort=False)):
+        ax_c.plot(grp["pairs_seen"], grp["val_accuracy"], "-", lw=1.2, color=colors[k % 20],
+                  label=name)
     ax_c.set(xscale="log", xlabel="training pairs seen", ylabel="validation pair accuracy",
              title="learning curves")
     ax_c.legend(fontsize="x-small", ncol=2)
