@@ -13,6 +13,9 @@ min_version("8.0")
 configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/paper_a_md.smk"
 include: "workflow/rules/paper_a_images.smk"

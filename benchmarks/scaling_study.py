@@ -1,13 +1,15 @@
 """Run the Paper A scaling study (docs/scaling.md): one seeded workflow run per study preset.
 
 Every point is ``snakemake --configfile <base> presets/study/<point>.yaml`` in one shared
-working directory, so points that differ only in training settings reuse the same MD and
-images (Snakemake reruns exactly what a changed value feeds). After each run the artifacts the
-study reads (metrics, scores, Fig. 7 fits, A1, the training benchmark) are copied to
-``<out>/<point>/results/``; ``--collect`` then writes the table and learning curves.
+working directory and one results folder (the points inherit the base's ``preset`` name), so
+points that differ only in training settings reuse the same MD and images (Snakemake reruns
+exactly what a changed value feeds). After each run the artifacts the study reads (metrics,
+scores, Fig. 7 fits, A1, the training benchmark) are copied to ``<out>/<point>/``; ``--collect``
+then writes the table and learning curves (``name=<results folder>`` adds a run made elsewhere,
+e.g. ``repro=results/repro``).
 
     python benchmarks/scaling_study.py --workdir /tmp/study_run --out /tmp/study procs32 fp32 procs08
-    python benchmarks/scaling_study.py --out /tmp/study --collect procs32 fp32 procs08 repro=/tmp/repro \
+    python benchmarks/scaling_study.py --out /tmp/study --collect procs32 fp32 procs08 repro=results/repro \
         --series "N = 100, 200=procs08,procs16,procs32" --figure docs/figures/scaling.png
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from thermolearn.checks import load_config  # noqa: E402
 from thermolearn.paper_a.scaling import collect  # noqa: E402
 from thermolearn.paper_a.scaling_figure import plot_scaling  # noqa: E402
 
@@ -32,14 +35,15 @@ KEEP = ["paper_a/model/siamese.pt", "paper_a/model/metrics.json", "paper_a/model
 
 def run_point(point: str, base: str, workdir: Path, out: Path, cores: int) -> None:
     preset = REPO / "presets" / "study" / f"{point}.yaml"
-    targets = [f"results/{k}" for k in KEEP if not k.startswith("benchmarks")]
+    results = Path("results") / load_config(REPO / "config.yaml", REPO / base, preset)["preset"]
+    targets = [str(results / k) for k in KEEP if not k.startswith("benchmarks")]
     cmd = ["snakemake", "--cores", str(cores), "--configfile", str(REPO / base), str(preset),
            "--directory", str(workdir), "--snakefile", str(REPO / "Snakefile"), *targets]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=REPO)
     for k in KEEP:
-        src = workdir / "results" / k
-        dst = out / point / "results" / k
+        src = workdir / results / k
+        dst = out / point / k
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
 

@@ -12,7 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from thermolearn.config import load_config  # noqa: E402
+from thermolearn.checks import load_config  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +80,18 @@ def job_counts(output: str) -> dict[str, int]:
                 counts[parts[0]] = int(parts[1])
             break
     return counts
+
+
+def dry_run_jobs(workdir: Path, *args: str) -> list[dict]:
+    """The jobs a dry run would execute: ``[{"rule": name, "output": [paths]}, ...]``."""
+    jobs: list[dict] = []
+    for line in snakemake(workdir, "-n", *args).stdout.splitlines():
+        head = line.strip()
+        if line.startswith(("rule ", "localrule ")) and head.endswith(":"):
+            jobs.append({"rule": head.split()[1].rstrip(":"), "output": []})
+        elif jobs and head.startswith("output:"):
+            jobs[-1]["output"] = [p.strip() for p in head.split(":", 1)[1].split(",")]
+    return jobs
 
 
 @pytest.fixture(scope="session")

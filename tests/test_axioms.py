@@ -1,21 +1,28 @@
 """Axioms of Paper A: image constructions on synthetic images with known answers, the counting of
-pairs and quadruples against brute force, the canonical entropy against its analytic value, and
-the A1/A5 molecular dynamics (energy, walls, disk counts)."""
+pairs and quadruples against brute force, the canonical entropy against its analytic value, the
+A1/A5 molecular dynamics (energy, walls, disk counts), the artifacts between the compute and
+figure rules, and that the compute rules' code never plots."""
 
 from __future__ import annotations
 
+import ast
 import itertools
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import ndimage
 
-from thermolearn.paper_a.axioms import analyses, canonical
+from thermolearn.codegraph import import_closure
+from thermolearn.io import ArtifactError, save_npz
+from thermolearn.paper_a.axioms import analyses, artifacts, canonical
 from thermolearn.paper_a.axioms import constructions as cons
+from thermolearn.paper_a.axioms.jobs import zpair_role
 from thermolearn.paper_a.axioms.reruns import (initial_energy, insert_wall, plan_splits,
                                                rerun_row, split_and_recombine)
 from thermolearn.paper_a.md.engine import GasParams, Simulator
-from thermolearn.paper_a.md.protocol import initial_state
+from thermolearn.paper_a.md.process import initial_state
 from thermolearn.paper_a.render import render_frames
 
 L, R, CANVAS, SIZE = 40.0, 1.0, 320, 32  # 10 canvas px per image px, 0.8 px per R
@@ -285,3 +292,83 @@ def test_a5_plan_is_deterministic_and_spread_over_the_process():
     assert plan == plan_splits(9, 3, [0.3, 0.5], seed=1, process_seed=2)
     assert {p.lam for p in plan} <= {0.3, 0.5} and {p.axis for p in plan} <= {0, 1}
     assert len(plan_splits(2, 5, [0.5], 1, 2)) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# compute rules apart from figures
+# ---------------------------------------------------------------------------------------------
+
+COMPUTE_SCRIPTS = [f"paper_a_axiom_{a}" for a in
+                   ("a1", "a3", "a4", "a5", "a6", "additivity", "canonical")] + [
+    "paper_a_axioms_table"]
+PLOTTING_LIBRARIES = {"matplotlib", "seaborn"}
+
+
+def plotting_in_closure(script: Path) -> list[str]:
+    """The files of ``script``'s import closure that plot: a package module named like a
+    figure or plot module, or any file that imports a plotting library."""
+    found = []
+    for path in import_closure(script):
+        name = path.stem
+        if path != script and ("plot" in name or "figure" in name):
+            found.append(str(path))
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                     else [])
+            if any(n.split(".")[0] in PLOTTING_LIBRARIES for n in names):
+                found.append(str(path))
+                break
+    return found
+
+
+@pytest.mark.parametrize("script", COMPUTE_SCRIPTS)
+def test_compute_rules_import_no_plotting(repo, script):
+    """A figure edit must not rerun a GPU scoring job: no compute script imports, directly,
+    indirectly or function-locally, a plotting module."""
+    assert plotting_in_closure(repo / "workflow" / "scripts" / f"{script}.py") == []
+
+
+def test_plotting_detector_sees_the_figure_rules(repo):
+    found = plotting_in_closure(repo / "workflow" / "scripts" / "paper_a_axiom_a6_figure.py")
+    assert {Path(f).name for f in found} >= {"figures.py", "plotting.py"}
+
+
+def test_read_samples_names_the_file(tmp_path):
+    good = tmp_path / "a1.csv"
+    pd.DataFrame({"process": ["p000"], "state": [0], "N": [100], "S": [1.0],
+                  "S_rerun": [1.1]}).to_csv(good, index=False)
+    assert len(artifacts.read_samples(good, "a1")) == 1
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"process": ["p000"], "S": [1.0]}).to_csv(bad, index=False)
+    with pytest.raises(ArtifactError, match=r"bad\.csv.* lacks columns \['state', 'N', 'S_rerun"):
+        artifacts.read_samples(bad, "a1")
+    with pytest.raises(ArtifactError, match="missing.csv"):
+        artifacts.read_samples(tmp_path / "missing.csv", "a1")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ArtifactError, match="empty.csv"):
+        artifacts.read_samples(tmp_path / "empty.csv", "a1")
+
+
+def test_example_round_trip_and_foreign_files(tmp_path):
+    img = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
+    path = tmp_path / "a6_example.npz"
+    artifacts.save_example(path, "a6", {"seed": 1}, embedded_fhw=img, eps=0.1, side_px=2)
+    got = artifacts.load_example(path, "a6")
+    np.testing.assert_array_equal(got["embedded_fhw"], img)
+    assert float(got["eps"]) == 0.1 and int(got["side_px"]) == 2
+    assert not list(tmp_path.glob(".*"))  # written atomically: no temporary left behind
+    with pytest.raises(ArtifactError, match="a6_example.npz.*foreign"):
+        artifacts.load_example(path, "a3")
+    with pytest.raises(ValueError, match="a6 example takes"):
+        artifacts.save_example(tmp_path / "x.npz", "a6", {}, embedded_fhw=img)
+    save_npz(tmp_path / "short.npz", {"kind": artifacts.example_kind("a4")}, lam=0.7)
+    with pytest.raises(ArtifactError, match="short.npz.*lacks arrays"):
+        artifacts.load_example(tmp_path / "short.npz", "a4")
+
+
+def test_zpair_roles():
+    S = np.array([0.5, 2.0, -1.0, 1.0])
+    assert zpair_role(S, 1, 2) == "max_min" and zpair_role(S, 2, 1) == "min_max"
+    assert zpair_role(S, 0, 3) == "random" and zpair_role(S, 1, 0) == "random"

@@ -2,30 +2,40 @@
 
 Runs Snakemake in a scratch copy of the repo; checks that the axioms table is well formed and
 that every number in it agrees with an independent (brute-force) recomputation from the
-per-axiom csv files, the physics of the A1 reruns and A5 splits, and that one figure can be
-rebuilt alone.
+per-axiom csv files, the physics of the A1 reruns and A5 splits, that the figures label their
+symbols, and that figures are rebuilt apart from the (GPU) compute rules: a deleted figure or an
+edit of figure code reruns only figure rules, an edit of the analyses everything that uses them.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import os
+import re
+import time
 
+import matplotlib.pyplot as plt
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import clone_run, job_counts, snakemake
-from thermolearn.config import load_config
+from thermolearn.checks import load_config
 from thermolearn.io import load_npz
+from thermolearn.paper_a.axioms import figures
 from thermolearn.paper_a.design import make_design
 
 pytestmark = pytest.mark.workflow
 
 SMOKE = ["--configfile", "presets/smoke.yaml"]
 FIGURES = ["fig3_a1", "a3", "a4", "fig5_a5", "fig6_a6", "fig8_additivity", "canonical_entropy"]
-TARGETS = ["results/paper_a/axioms/axioms.csv", "results/paper_a/axioms/axioms.md"] + [
-    f"results/paper_a/figures/{f}.png" for f in FIGURES]
+AXIOMS = ["a1", "a3", "a4", "a5", "a6", "additivity", "canonical"]
+COMPUTE_RULES = {f"paper_a_axiom_{a}": 1 for a in AXIOMS}
+FIGURE_RULES = {f"paper_a_axiom_{a}_figure": 1 for a in AXIOMS}
+TARGETS = ["results/smoke/paper_a/axioms/axioms.csv", "results/smoke/paper_a/axioms/axioms.md"] + [
+    f"results/smoke/paper_a/figures/{f}.png" for f in FIGURES]
 NAN = float("nan")
 PAPER = {"A1": [0.9951], "A3": [0.9995, NAN], "A4": [0.9417, NAN], "A5": [0.9949, 0.9946],
          "A6": [NAN, NAN], "Fig. 8": [0.9766], "Eq. (1)": [NAN, NAN]}
@@ -37,7 +47,7 @@ def run(smoke_run, tmp_path_factory):
     wd = clone_run(smoke_run, tmp_path_factory.mktemp("repo"))
     config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
     snakemake(wd, *TARGETS, *SMOKE, timeout=1800)
-    ax = wd / "results" / "paper_a" / "axioms"
+    ax = wd / "results" / "smoke" / "paper_a" / "axioms"
     csv = {k: pd.read_csv(ax / f"{k}.csv") for k in
            ("axioms", "a1", "a3", "a4", "a5", "a6", "additivity", "canonical")}
     return wd, config, csv
@@ -67,7 +77,7 @@ def test_table_is_well_formed(run):
         assert ((ours >= 0) & (ours <= 1)).all()
     r2 = t[t["measure"].str.contains("R\\^2")]["ours"].dropna()
     assert (r2 <= 1).all()
-    md = (run[0] / "results/paper_a/axioms/axioms.md").read_text()
+    md = (run[0] / "results/smoke/paper_a/axioms/axioms.md").read_text()
     assert md.count("\n| ") == len(t) + 1  # header + one line per claim
 
 
@@ -85,7 +95,7 @@ def test_a1_a5_additivity_match_recomputation(run):
     pred = add.lam * add.S_x + (1 - add.lam) * add.S_y
     assert rows(t, "Fig. 8")["ours"][0] == pytest.approx(r2_about_identity(pred, add.S_compound))
     assert len(add) == rows(t, "Fig. 8")["n_samples"][0]
-    scores = pd.read_csv(run[0] / "results/paper_a/model/scores.csv")
+    scores = pd.read_csv(run[0] / "results/smoke/paper_a/model/scores.csv")
     n_y = add.merge(scores, left_on=["process_y", "state_y"], right_on=["process", "state"],
                     suffixes=("", "_y"))["N_y"]
     np.testing.assert_array_equal(n_y, add.N)  # X and Y of equal N
@@ -166,8 +176,8 @@ def test_reruns_and_splits_are_the_right_physics(run):
     test = design[design.split == "test"]
     for row in test.to_dict("records"):
         proc = row["process"]
-        m0, orig = load_npz(wd / f"results/paper_a/md/{proc}.npz")
-        m1, new = load_npz(wd / f"results/paper_a/axioms/a1/md/{proc}.npz")
+        m0, orig = load_npz(wd / f"results/smoke/paper_a/md/{proc}.npz")
+        m1, new = load_npz(wd / f"results/smoke/paper_a/axioms/a1/md/{proc}.npz")
         # same N, protocol (volumes) and initial energy; a different microstate
         assert new["N"] == orig["N"] and np.array_equal(new["Lx_s"], orig["Lx_s"])
         assert m1["config"]["process"]["seed"] != m0["config"]["process"]["seed"]
@@ -175,7 +185,7 @@ def test_reruns_and_splits_are_the_right_physics(run):
         assert orig["energy_sf"][0, 0] == pytest.approx(e0, rel=2e-2)
         assert new["energy_sf"][0, 0] == pytest.approx(e0, rel=2e-2)
         assert np.abs(new["pos_sfnd"][0] - orig["pos_sfnd"][0]).max() > 1.0
-        _, sp = load_npz(wd / f"results/paper_a/axioms/a5/{proc}.npz")
+        _, sp = load_npz(wd / f"results/smoke/paper_a/axioms/a5/{proc}.npz")
         n_split = min(row["n_states"], pa["axioms"]["a5"]["states_per_process"])
         assert len(sp["state_s"]) == n_split
         np.testing.assert_array_equal(sp["N_s"] + sp["n_removed_s"], row["N"])
@@ -183,14 +193,79 @@ def test_reruns_and_splits_are_the_right_physics(run):
         assert (np.abs(e - e[:, :1, :1]) / e[:, :1, :1]).max() < 2e-2
     a5 = csv["a5"]
     assert set(a5.wall_orientation) <= {"x = lam Lx (parallel to y)", "y = lam L (parallel to x)"}
-    scores = pd.read_csv(wd / "results/paper_a/model/scores.csv")
+    scores = pd.read_csv(wd / "results/smoke/paper_a/model/scores.csv")
     merged = csv["a1"].merge(scores, on=["process", "state"], suffixes=("", "_scores"))
     np.testing.assert_allclose(merged.S, merged.S_scores)
 
 
 def test_one_figure_rebuilds_alone(run):
+    """A deleted figure is redrawn from the cached csv: its figure rule alone, no GPU."""
     wd, _, _ = run
-    (wd / "results/paper_a/figures/fig6_a6.png").unlink()
-    counts = job_counts(snakemake(wd, "-n", "results/paper_a/figures/fig6_a6.png",
-                                  *SMOKE).stdout)
-    assert counts == {"paper_a_axiom_a6": 1, "total": 1}
+    (wd / "results/smoke/paper_a/figures/fig6_a6.png").unlink()
+    out = snakemake(wd, "-n", "results/smoke/paper_a/figures/fig6_a6.png", *SMOKE).stdout
+    assert job_counts(out) == {"paper_a_axiom_a6_figure": 1, "total": 1}
+    assert "gpu=" not in out
+
+
+def edit(path):
+    """A real source edit (Snakemake compares checksums: a bare touch is not a change)."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n# edited by a test\n")
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+def planned(wd):
+    """The jobs (rule -> count) a dry run of every axiom target plans."""
+    counts = job_counts(snakemake(wd, "-n", *TARGETS, *SMOKE).stdout)
+    counts.pop("total", None)
+    return counts
+
+
+def test_figure_code_edit_reruns_only_the_figures(smoke_clone):
+    wd = smoke_clone
+    assert planned(wd) == {}
+    edit(wd / "src/thermolearn/paper_a/axioms/figures.py")
+    assert planned(wd) == FIGURE_RULES
+
+
+def test_analyses_edit_reruns_what_uses_them(smoke_clone):
+    """The analyses choose the samples (compute rules) and make the numbers of the figures and
+    the table: all of them rerun, and nothing else."""
+    wd = smoke_clone
+    assert planned(wd) == {}
+    edit(wd / "src/thermolearn/paper_a/axioms/analyses.py")
+    assert planned(wd) == {**COMPUTE_RULES, **FIGURE_RULES, "paper_a_axioms_table": 1}
+
+
+def test_figures_label_their_symbols(run, monkeypatch):
+    """Every text of every axiom figure writes lambda and epsilon as symbols (no bare "lam" or
+    "eps"), Fig. 6 names its dust pairs by S~ (not by state ids alone), and Fig. 8 has one
+    legend entry (colour) per lambda."""
+    wd, config, csv = run
+    ax = wd / "results/smoke/paper_a/axioms"
+    drawn = {}
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path: drawn.__setitem__(
+        os.path.basename(path), fig))
+    figures.figure_a1(ax / "a1.csv", "a1")
+    figures.figure_a3(ax / "a3.csv", ax / "a3_example.npz", config["paper_a"]["axioms"]["a3"],
+                      config["seed"], "a3")
+    figures.figure_a4(ax / "a4.csv", ax / "a4_example.npz", "a4")
+    figures.figure_a5(ax / "a5.csv", "a5")
+    figures.figure_a6(ax / "a6.csv", ax / "a6_example.npz", "a6")
+    figures.figure_additivity(ax / "additivity.csv", "additivity")
+    figures.figure_canonical(ax / "canonical.csv", ax / "canonical_curve.csv", "canonical")
+    texts = {name: [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+             for name, fig in drawn.items()}
+    legend_a6, legend_add = ([t.get_text() for ax in drawn[name].axes if ax.get_legend()
+                              for t in ax.get_legend().get_texts()] for name in ("a6", "additivity"))
+    for fig in drawn.values():
+        plt.close(fig)
+    assert sorted(texts) == sorted(AXIOMS)
+    for name, lines in texts.items():
+        bare = [t for t in lines if re.search(r"\b(lam|eps)\b", t)]
+        assert bare == [], f"{name}: {bare}"
+    assert len(legend_a6) == csv["a6"].zpair.nunique()
+    assert all(r"\tilde S" in t and not re.search(r"p\d{3}/\d", t) for t in legend_a6)
+    lams = config["paper_a"]["axioms"]["additivity"]["lambdas"]
+    assert legend_add == [rf"$\lambda$ = {lam:g}" for lam in sorted(lams)]

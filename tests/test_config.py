@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from conftest import REPO
-from thermolearn.config import ConfigError, deep_merge, load_config, load_yaml, validate_config
+from thermolearn.checks import load_config, validate_config
+from thermolearn.config import ConfigError, deep_merge, load_yaml
 
 
 def mutate(config, dotted, value):
@@ -54,6 +55,7 @@ BAD = [
      "cannot be stratified"),
     ("paper_a.relaxation.N", 40000, "paper_a.relaxation.N", "do not fit"),
     ("paper_a.relaxation", DELETE, "paper_a.relaxation", "required but missing"),
+    ("paper_a.render.size", 100, "paper_a.render.size", "not a multiple of 32"),
 ]
 
 
@@ -100,3 +102,22 @@ def test_snakemake_stops_before_any_job_on_bad_config(tmp_path):
     assert "config key 'paper_a.protocol.t_hold'" in out, out[-3000:]
     assert "Job stats" not in out
     assert not (tmp_path / "wd" / "results").exists()
+
+
+@pytest.mark.parametrize("size", [32, 48, 64, 96, 100, 128, 200, 256, 1024])
+def test_render_size_is_accepted_iff_the_network_sees_every_pixel(paper_config, size):
+    """The five 2x2 stride-2 convolutions of the siamese network drop the last row and column
+    of every odd-sided feature map; the config accepts exactly the sizes where none is lost."""
+    from thermolearn.paper_a.siamese.model import CONV_CHANNELS, conv_out_size
+
+    every_pixel = conv_out_size(size) * 2 ** len(CONV_CHANNELS) == size
+    try:
+        validate_config(mutate(paper_config, "paper_a.render.size", size))
+        accepted = True
+    except ConfigError as err:
+        assert "'paper_a.render.size'" in str(err), str(err)
+        accepted = False
+    assert accepted == every_pixel, size
+    line = next(ln for ln in (REPO / "config.yaml").read_text().splitlines()
+                if ln.strip().startswith("size:"))
+    assert f"multiple of {2 ** len(CONV_CHANNELS)}" in line, line

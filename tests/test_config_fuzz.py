@@ -13,7 +13,8 @@ import random
 import pytest
 
 from conftest import REPO
-from thermolearn.config import ConfigError, DEFAULT_SCHEMA, load_config, load_yaml, validate_config
+from thermolearn.checks import load_config, validate_config
+from thermolearn.config import ConfigError, DEFAULT_SCHEMA, load_yaml
 
 N_CASES = 300
 

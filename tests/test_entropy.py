@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thermolearn.paper_a.entropy import (accuracy_vs_gap, fit_entropy, linear_fit, pair_gaps,
+from thermolearn.paper_a.entropy import (accuracy_vs_gap, entropy_states, fit_entropy,
+                                         linear_fit, pair_gaps, run_fit_job, run_gap_job,
                                          vdw_entropy)
 
 R = 1.0
@@ -91,3 +92,55 @@ def test_accuracy_vs_gap_counts_and_limits():
     t = t[t.N == 0]
     assert t.accuracy.iloc[0] == pytest.approx(0.5) and t.accuracy.iloc[-1] == 1.0
     assert np.all(np.diff(t.accuracy.to_numpy()) >= 0)
+
+
+def test_entropy_states_map_the_scores_onto_s_vdw():
+    """Every state's S^ = alpha_N S~ + beta_N of its split's fit recovers S_vdW (the synthetic S~
+    is an affine image of it), for the test fits on test states and the all-state fits on all."""
+    scores, _ = synthetic_scores()
+    fits = fit_entropy(scores, R)
+    states = entropy_states(scores, fits, R)
+    assert (states.fit == "test").sum() == (scores.split == "test").sum()
+    assert (states.fit == "all").sum() == len(scores)
+    assert set(states.loc[states.fit == "test", "split"]) == {"test"}
+    m = states.merge(scores[["process", "state", "U", "V"]], on=["process", "state"])
+    np.testing.assert_allclose(m.S_vdW, vdw_entropy(m.N, m.U, m.V, R))
+    np.testing.assert_allclose(states.S_hat, states.S_vdW, atol=0.2)
+    assert np.abs(states.S_hat - states.S_vdW).max() > 0  # the noise is there: not a copy
+
+
+def test_the_entropy_computation_loads_no_plotting_library():
+    """The axiom analyses import vdw_entropy: the module must import without matplotlib."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    code = ("import sys, thermolearn.paper_a.entropy\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('matplotlib', 'seaborn') or m.startswith('thermolearn') and m.endswith("
+            "('.plotting', '_figures'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(src)})
+    assert out.stdout.strip() == "[]"
+
+
+def test_figures_are_drawn_from_the_tables_alone(tmp_path):
+    """The compute jobs write the tables; the figure jobs read only them and write PNGs."""
+    from PIL import Image
+
+    from thermolearn.paper_a.entropy_figures import run_fig7_figure_job, run_gap_figure_job
+
+    scores, _ = synthetic_scores()
+    scores.to_csv(tmp_path / "scores.csv", index=False)
+    fits = run_fit_job(tmp_path / "scores.csv", R, tmp_path / "fit.csv", tmp_path / "states.csv")
+    table = run_gap_job(tmp_path / "scores.csv", R, tmp_path / "gaps.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "fit.csv"), fits, check_dtype=False)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "gaps.csv"), table, check_dtype=False)
+    (tmp_path / "scores.csv").unlink()  # the figures must not need it
+    run_fig7_figure_job(tmp_path / "states.csv", tmp_path / "fit.csv", tmp_path / "fig7.png")
+    run_gap_figure_job(tmp_path / "gaps.csv", tmp_path / "gap.png")
+    for png in ("fig7.png", "gap.png"):
+        with Image.open(tmp_path / png) as im:
+            assert im.format == "PNG" and min(im.size) > 300

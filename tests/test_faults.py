@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_repo, snakemake
-from thermolearn.config import load_config
+from thermolearn.checks import load_config
 from thermolearn.io import artifact_checksum
 from thermolearn.paper_a.design import make_design
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.workflow
 
 def md_targets(wd: Path) -> list[str]:
     config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
-    return [f"results/paper_a/md/{p}.npz" for p in make_design(config).process]
+    return [f"results/smoke/paper_a/md/{p}.npz" for p in make_design(config).process]
 
 
 def kill_when(wd: Path, args: list[str], ready, timeout: float = 600) -> None:
@@ -56,8 +56,8 @@ def test_md_killed_mid_run_resumes_to_identical_artifacts(tmp_path):
     slow = tmp_path / "slow.yaml"
     slow.write_text("paper_a:\n  protocol:\n    t_hold: 60.0\n")
     presets = ["--configfile", "presets/smoke.yaml", str(slow)]
-    md_dir = wd / "results" / "paper_a" / "md"
-    logs = wd / "results" / "logs" / "paper_a" / "md"
+    md_dir = wd / "results" / "smoke" / "paper_a" / "md"
+    logs = wd / "results" / "smoke" / "logs" / "paper_a" / "md"
 
     def mid_md():
         done = list(md_dir.glob("p*.npz")) if md_dir.exists() else []
@@ -88,15 +88,15 @@ def test_training_killed_mid_run_resumes_from_its_checkpoint(smoke_clone, tmp_pa
     longer.write_text("paper_a:\n  train:\n    max_epochs: 4\n    patience: 4\n"
                       "    pairs_per_process: 128\n")
     presets = ["--configfile", "presets/smoke.yaml", str(longer)]
-    model_dir = wd / "results" / "paper_a" / "model"
-    target = "results/paper_a/model/metrics.json"
+    model_dir = wd / "results" / "smoke" / "paper_a" / "model"
+    target = "results/smoke/paper_a/model/metrics.json"
     kill_when(wd, ["--cores", "2", target, *presets], (model_dir / "checkpoint.pt").exists)
     assert not (model_dir / "siamese.pt").exists()
     snakemake(wd, "--unlock", target, *presets)
     snakemake(wd, target, *presets)
     resumed = json.loads((model_dir / "metrics.json").read_text())
     assert resumed["resumed_from_epoch"] >= 1
-    assert "resuming from" in (wd / "results" / "logs" / "paper_a" / "train.log").read_text()
+    assert "resuming from" in (wd / "results" / "smoke" / "logs" / "paper_a" / "train.log").read_text()
     w_resumed = torch.load(model_dir / "siamese.pt", weights_only=True)
 
     # the same training uninterrupted, in the same copy

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
-from thermolearn.paper_a.md import GasParams, MDState, Simulator, forces, random_state
-from thermolearn.paper_a.md.engine import BlowUpError
+from thermolearn.paper_a.md.engine import (BlowUpError, GasParams, MDState, Simulator, forces,
+                                           potential_energy)
+from thermolearn.paper_a.md.initial import random_state
 
 # Bounds we hold the engine to (dt = 0.001, C = 10^4, T = 1):
 HOLD_ENERGY_BOUND = 1e-3  # max |E(t) - E(0)| / E(0) over a hold of 50 time units
@@ -195,3 +196,58 @@ def test_pair_list_matches_brute_force(seed):
                 continue
             got = {(min(a, b), max(a, b)) for a, b in zip(pi[:npairs], pj[:npairs])}
             assert npairs == len(want) and got == want
+
+
+def overlapping_gas(seed=0):
+    """60 disks thrown at random into a 20 x 20 box (many overlapping each other and the walls),
+    piston at Lx = 18 (one disk against it), an internal wall y = 10, and the parameters."""
+    p = GasParams(L=20.0)
+    rng = np.random.default_rng(seed)
+    pos = np.column_stack([rng.uniform(0.2, 17.8, 60), rng.uniform(0.2, 19.8, 60)])
+    pos[0] = [17.4, 4.0]  # one disk surely against the piston
+    st = MDState(pos, np.zeros_like(pos), 18.0, walls_axis=np.array([1]),
+                 walls_pos=np.array([10.0]))
+    return st, p
+
+
+def test_energy_matches_the_harmonic_law():
+    """U = sum C/2 (2R - r)_+^2 over pairs + C/2 (R - d)_+^2 over disk-wall distances d,
+    computed independently with numpy."""
+    st, p = overlapping_gas()
+    x, y = st.pos_nd.T
+    r = np.hypot(x[:, None] - x[None], y[:, None] - y[None])[np.triu_indices(len(x), 1)]
+    o_pair = np.clip(2 * p.R - r, 0, None)
+    d_wall = np.concatenate([x, st.Lx - x, y, p.L - y, np.abs(y - 10.0)])
+    o_wall = np.clip(p.R - d_wall, 0, None)
+    assert (o_pair > 0).sum() > 10 and (o_wall > 0).sum() > 5  # the test sees overlaps
+    u = 0.5 * p.C * (np.sum(o_pair**2) + np.sum(o_wall**2))
+    assert potential_energy(st, p) == pytest.approx(u, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_forces_are_minus_the_energy_gradient(seed):
+    """Every force (pairs, walls, piston, internal wall) is -dU/dx by central differences, and
+    the gas pushes the piston with -dU/dLx."""
+    st, p = overlapping_gas(seed)
+    f_nd, fp = forces(st, p)
+    h = 1e-6
+
+    def u_at(pos=None, Lx=None):
+        s2 = st.copy()
+        if pos is not None:
+            s2.pos_nd = pos
+        if Lx is not None:
+            s2.Lx = Lx
+        return potential_energy(s2, p)
+
+    grad = np.empty_like(st.pos_nd)
+    for i in range(st.N):
+        for a in range(2):
+            up, dn = st.pos_nd.copy(), st.pos_nd.copy()
+            up[i, a] += h
+            dn[i, a] -= h
+            grad[i, a] = (u_at(up) - u_at(dn)) / (2 * h)
+    assert np.abs(f_nd).max() > 100  # overlapping disks: large forces
+    np.testing.assert_allclose(f_nd, -grad, rtol=1e-5, atol=1e-3)
+    dU_dLx = (u_at(Lx=st.Lx + h) - u_at(Lx=st.Lx - h)) / (2 * h)
+    assert fp > 0 and fp == pytest.approx(-dU_dLx, rel=1e-5)

@@ -45,7 +45,7 @@ def test_paper_design_is_balanced_distinct_and_stratified(paper_config):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """A tiny process run twice with one seed and once with another."""
-    from thermolearn.config import load_config
+    from thermolearn.checks import load_config
     from conftest import REPO
 
     config = load_config(REPO / "config.yaml", REPO / "presets" / "smoke.yaml")
@@ -110,9 +110,9 @@ def test_truncated_and_foreign_artifacts_are_named(tiny, tmp_path):
 
 
 def test_energy_jump_and_nan_abort_the_run(smoke_config):
-    from thermolearn.paper_a.md import GasParams
-    from thermolearn.paper_a.md.engine import BlowUpError
-    from thermolearn.paper_a.md.protocol import initial_state, process_segments, run_process
+    from thermolearn.paper_a.md.engine import BlowUpError, GasParams
+    from thermolearn.paper_a.md.process import initial_state, run_process
+    from thermolearn.paper_a.md.protocol import process_segments
 
     pa = smoke_config["paper_a"]
     row = make_design(smoke_config).iloc[0].to_dict()
@@ -125,3 +125,76 @@ def test_energy_jump_and_nan_abort_the_run(smoke_config):
     state.vel_nd[3] = np.nan
     with pytest.raises(BlowUpError, match="disk 3 .* outside the container .*or NaN"):
         run_process(state, GasParams.from_config(pa), segs, 5, 1.0)
+
+
+def test_the_schedule_does_not_load_the_engine():
+    """The process design imports the schedule only: in a fresh interpreter, importing it (and
+    the design) loads neither the engine nor numba; the runner lives in md.process."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = (
+        "import sys\n"
+        "import thermolearn.paper_a.design, thermolearn.paper_a.md.protocol as p\n"
+        "print(sorted(m for m in sys.modules if m.endswith('md.engine') or m == 'numba'))\n"
+        "print(hasattr(p, 'run_process'))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "False"
+
+
+def relaxation_table(curves, n_repeats=8, noise=0.01, t_obs=300.0, width=10.0, seed=0):
+    """A synthetic :func:`measure` table: per observable, ``mean(t)`` plus Gaussian noise of
+    standard deviation ``noise`` per run and bin (the other observables at equilibrium)."""
+    import pandas as pd
+
+    from thermolearn.paper_a.md.relaxation import EQUILIBRIUM
+
+    rng = np.random.default_rng(seed)
+    t = (np.arange(int(t_obs / width)) + 0.5) * width
+    rows = []
+    for rep in range(n_repeats):
+        for k, tk in enumerate(t):
+            obs = {o: curves.get(o, lambda _, v=v: v)(tk) + rng.normal(0, noise)
+                   for o, v in EQUILIBRIUM.items()}
+            rows.append(dict(case="pull", repeat=rep, t=tk, **obs))
+    return pd.DataFrame(rows)
+
+
+def test_relaxation_time_of_a_decay_and_of_a_slow_oscillation():
+    from thermolearn.paper_a.md.relaxation import relaxation_times
+
+    # an exponential decay of the density excess: e^(-t/30) 0.2 falls below the band of
+    # n_sigma * 0.01 / sqrt(8) ~ 0.011 at t ~ 87 (first bin ending after it: 90)
+    decay = {"density": lambda t: 0.5 + 0.2 * np.exp(-t / 30.0)}
+    times = relaxation_times(relaxation_table(decay, noise=0.01)).set_index("observable")
+    assert times.loc["density", "relaxed"] and 70 <= times.loc["density", "t_relax"] <= 110
+    assert times.loc[["p_ratio", "k_ratio", "kurtosis"], "relaxed"].all()
+    assert times.loc["density", "band"] == pytest.approx(
+        times.loc["density", "n_sigma"] * 0.01 / np.sqrt(8), rel=0.15)
+    # a sloshing mode longer than the observation (the demo's density after the pull): 0.055
+    # from 1/2 at the end, not relaxed (read against its own late-time mean, within a band the
+    # drift widens, it would pass as relaxed once it crosses that mean)
+    slosh = {"density": lambda t: 0.5 + 0.06 * np.cos(np.pi * (t - 85.0) / 240.0)}
+    times = relaxation_times(relaxation_table(slosh, n_repeats=4)).set_index("observable")
+    assert not times.loc["density", "relaxed"]
+    assert times.loc["density", "t_relax"] == 300.0
+    assert times.loc["k_ratio", "relaxed"]
+
+
+def test_relaxation_noise_alone_reads_as_relaxed():
+    """Pure equilibrium noise over 100 bins: the band's Bonferroni width keeps chance
+    excursions (expected in ~1 of 4 observables at 3 standard errors) from setting the time."""
+    from thermolearn.paper_a.md.relaxation import relaxation_times
+
+    hits = 0
+    for seed in range(5):
+        times = relaxation_times(relaxation_table({}, t_obs=1000.0, seed=seed))
+        assert (times["n_sigma"] > 3.4).all()
+        hits += int((times["t_relax"] > 0).sum())
+    assert hits <= 3  # of 20 observables: ~1 expected; at 3 sigma ~5

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, copy_repo, job_counts, snakemake
-from thermolearn.config import load_config
+from conftest import REPO, clone_run, job_counts, snakemake
+from thermolearn.checks import load_config
 from thermolearn.paper_b.hfunc import h_delta_peak
 from thermolearn.paper_b.runs import RunPlan, load_runs
 from thermolearn.paper_b.train import critical_epoch
@@ -23,17 +23,19 @@ from thermolearn.paper_b.train import critical_epoch
 pytestmark = pytest.mark.workflow
 
 REF_DIR = (REPO / "../shared/reference/lier2025").resolve()
-PB = "results/paper_b"
+PB = "results/smoke/paper_b"
 TARGETS = [f"{PB}/figures/fig2_frame_rate.png", f"{PB}/figures/fig3_speed_distribution.png",
            f"{PB}/figures/fig5_h_vs_models.png", f"{PB}/figures/training_curves.png",
            f"{PB}/tables/table2.csv", f"{PB}/tables/table3.csv"]
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    wd = copy_repo(tmp_path_factory.mktemp("repo"))
+def smoke(smoke_run, tmp_path_factory):
+    """A private copy of the session's smoke run; with the published weights when present (the
+    smoke preset leaves them out), which reruns only the jobs that read them."""
+    wd = clone_run(smoke_run, tmp_path_factory.mktemp("repo"))
     presets = [str(wd / "presets" / "smoke.yaml")]
-    if REF_DIR.is_dir():  # the smoke preset leaves the published weights out; bring them in
+    if REF_DIR.is_dir():
         extra = wd / "ref.yaml"
         extra.write_text(f"paper_b:\n  reference_dir: {REF_DIR}\n")
         presets.append(str(extra))
@@ -44,7 +46,8 @@ def smoke(tmp_path_factory):
 
 def test_paper_scale_plans_three_training_jobs_and_eleven_run_files(smoke):
     wd = smoke[0]
-    counts = job_counts(snakemake(wd, "-n", *TARGETS).stdout)
+    paper = [t.replace("results/smoke/", "results/paper/") for t in TARGETS]  # config.yaml alone
+    counts = job_counts(snakemake(wd, "-n", *paper).stdout)
     assert counts["paper_b_train"] == 3
     assert counts["paper_b_simulate"] == 11  # 550 runs, 50 per file
 
@@ -112,17 +115,18 @@ def test_table3_records_the_run_length_for_the_scale_aware_rows(smoke):
 
 def test_summary_markdown_is_generated_from_the_runs_artifacts(smoke):
     from thermolearn.io import load_npz
-    from thermolearn.paper_b.summary import job_times, markdown
+    from thermolearn.report.paper_b_summary import job_times, markdown
 
     wd, config, _ = smoke
-    md = markdown(wd, "smoke")
+    res = wd / "results" / "smoke"
+    md = markdown(res, "smoke")
     meta, _ = load_npz(wd / PB / "runs" / "b000.npz", arrays=False)
     assert meta["config_hash"] in md and meta["thermolearn_version"] in md
     assert "never recompute H" in meta["note"]            # what `thermolearn inspect` shows
     t3 = pd.read_csv(wd / PB / "tables" / "table3.csv")
     for v in t3["mse_mean"]:
         assert f"{v:.4g}" in md
-    times = job_times(wd)
+    times = job_times(res)
     n_train = len(config["paper_b"]["train"]["hidden"])
     assert (times["job"].str.startswith("train_h")).sum() == n_train
     assert (times["cpu_s"] > 0).all()

@@ -158,6 +158,27 @@ def test_load_images_names_the_bad_file(tmp_path):
     bad.write_bytes(b"\x93NUMPY truncated")
     with pytest.raises(ArtifactError, match="p001.npy"):
         load_images(bad)
+    np.save(bad, np.zeros((3, 5, 8, 8), np.uint8))
+    assert load_images(bad, size=8, n_frames=5, n_states=3).shape == (3, 5, 8, 8)
+    with pytest.raises(ArtifactError, match="p001.npy: 3 states, expected 4"):
+        load_images(bad, n_states=4)
+    with pytest.raises(ArtifactError, match="p001.npy: 5 frames per state, expected 4"):
+        load_images(bad, n_frames=4)
+
+
+def test_the_siamese_network_reads_images_through_the_one_reader(tmp_path):
+    """Training and scoring read images with render.load_images (no second reader of the
+    format): its checks name the file."""
+    from thermolearn.paper_a.siamese import data, infer
+
+    assert "load_images" in vars(infer) and "read_images" not in vars(data)
+    path = tmp_path / "p002.npy"
+    np.save(path, np.zeros((3, 5, 8, 8), np.uint8))
+    with pytest.raises(ArtifactError, match="p002.npy: 3 states, expected 2"):
+        load_images(path, size=8, n_frames=5, n_states=2)
+    np.save(path, np.zeros((3, 5, 8, 8), np.float32))
+    with pytest.raises(ArtifactError, match="p002.npy: dtype float32, expected uint8"):
+        load_images(path)
 
 
 @pytest.mark.workflow
@@ -167,12 +188,12 @@ def test_images_rule_on_smoke_preset(tmp_path, smoke_config):
     from thermolearn.paper_a.design import make_design
     from thermolearn.paper_a.md.job import load_md
 
-    targets = ["results/paper_a/images/p000.npy", "results/paper_a/figures/fig1b.png"]
+    targets = ["results/smoke/paper_a/images/p000.npy", "results/smoke/paper_a/figures/fig1b.png"]
     snakemake(tmp_path, "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), *targets,
               "--configfile", str(REPO / "presets" / "smoke.yaml"))
     pa = smoke_config["paper_a"]
     row = make_design(smoke_config).to_dict("records")[0]
-    md_path = tmp_path / "results/paper_a/md/p000.npz"
+    md_path = tmp_path / "results/smoke/paper_a/md/p000.npz"
     md_meta, md = load_md(md_path, pa, row)
 
     img = load_images(tmp_path / targets[0], size=pa["render"]["size"],

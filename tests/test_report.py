@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.workflow
 
 
 def test_reproduction_table_matches_its_sources(smoke_run):
-    res = smoke_run / "results"
+    res = smoke_run / "results" / "smoke"
     table = pd.read_csv(res / "reproduction.csv", keep_default_na=False)
     assert list(table.columns) == COLUMNS
     metrics = json.loads((res / "paper_a" / "model" / "metrics.json").read_text())
@@ -61,28 +62,48 @@ def test_reproduction_table_matches_its_sources(smoke_run):
 
 
 def test_config_record_is_the_merged_config(smoke_run):
-    text = (smoke_run / "results" / "config_used.yaml").read_text()
+    text = (smoke_run / "results" / "smoke" / "config_used.yaml").read_text()
     record = yaml.safe_load(text)
     assert record["paper_a"]["gas"]["L"] == 40.0  # smoke override
     assert record["paper_a"]["gas"]["C"] == 10000.0  # config.yaml value
     assert "code version:" in text
 
 
-def test_html_report_renders_in_headless_chromium(smoke_run, tmp_path):
+@pytest.fixture(scope="module")
+def report_build(smoke_run):
+    """The HTML report of the smoke run, built once: (path, Snakemake's CompletedProcess)."""
+    report = smoke_run / "results" / "smoke" / "report.html"
+    proc = snakemake(smoke_run, "--configfile", "presets/smoke.yaml", "--report", str(report))
+    return report, proc
+
+
+def test_report_builds_cleanly_with_the_workflow_description(report_build):
+    report, proc = report_build
+    # docutils renders every caption (plus the links Snakemake appends to it) and the workflow
+    # description; any of its messages means a broken caption or target
+    noise = [ln for ln in (proc.stdout + proc.stderr).splitlines()
+             if re.search(r"\((INFO|WARNING|ERROR|SEVERE)/\d\)", ln)]
+    assert not noise, f"{len(noise)} docutils messages, e.g.:\n" + "\n".join(noise[:10])
+    html = report.read_text()
+    # workflow/report/workflow.rst, its Jinja filled in from this run's config
+    assert "Where to look" in html
+    assert re.search(r'literal\\?">results/smoke/</tt>', html), "preset not filled in"
+
+
+def test_html_report_renders_in_headless_chromium(report_build, tmp_path):
     if shutil.which("chromium") is None:
         if os.environ.get("THERMOLEARN_REQUIRE_CHROMIUM") == "1":
             pytest.fail("chromium is required here (THERMOLEARN_REQUIRE_CHROMIUM=1) but missing")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    report = smoke_run / "results" / "report.html"
-    snakemake(smoke_run, "--configfile", "presets/smoke.yaml", "--report", str(report))
+    report, _ = report_build
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000"]
     dom = subprocess.run(["chromium", *flags, "--dump-dom", report.as_uri()],
                          capture_output=True, text=True, timeout=300).stdout
     # the report is a JavaScript app: its category menu exists only once the page has rendered
-    for category in ["Paper A: molecular dynamics", "Paper A: learned entropy", "Paper A: axioms",
-                     "Paper B: hard disks", "Paper B: DeepSets", "Reproduction"]:
+    for category in ["Paper A – molecular dynamics", "Paper A – learned entropy", "Paper A – axioms",
+                     "Paper B – hard disks", "Paper B – DeepSets", "Reproduction"]:
         assert f"<span>{category}<" in dom, category
         assert f"<span>{category}<" not in report.read_text()
     shot = tmp_path / "report.png"
@@ -92,3 +113,16 @@ def test_html_report_renders_in_headless_chromium(smoke_run, tmp_path):
 
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert img.shape == (1000, 1400) and img.std() > 10  # not a blank page
+
+
+def test_console_headline_counts_the_rows_and_names_the_failures(smoke_run):
+    from thermolearn.report.headline import headline
+
+    res = smoke_run / "results" / "smoke"
+    table = pd.read_csv(res / "reproduction.csv")
+    verdict = table["pass"].fillna("")
+    text = headline(res)
+    n_pass, n_fail = int((verdict == "pass").sum()), int((verdict == "FAIL").sum())
+    assert f"{n_pass} of {n_pass + n_fail} judged rows" in text
+    assert str(res / "reproduction.md") in text
+    assert text.count("  FAIL  ") == min(n_fail, 8)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thermolearn.config import load_config
+from thermolearn.checks import load_config
 from thermolearn.paper_a.design import make_design
 from thermolearn.paper_a.entropy import vdw_entropy
 from thermolearn.paper_a.scaling import collect
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def write_run(root, S_by_proc, U_by_proc, N_by_proc, V=4000.0):
-    res = root / "results"
+    res = root
     (res / "paper_a/model").mkdir(parents=True)
     (res / "benchmarks/paper_a").mkdir(parents=True)
     rows = []

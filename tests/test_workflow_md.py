@@ -1,40 +1,62 @@
-"""The MD stage through Snakemake on the smoke preset, in a scratch copy of the repo.
+"""The MD stage through Snakemake on the smoke preset, in private copies of the session's smoke run.
 
 Checks the DAG sizes, the artifacts, and that a config or source change reruns exactly the
-dependent jobs.
+dependent jobs: an engine edit the MD and everything downstream of it, a figure edit the figures.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
-from conftest import copy_repo, job_counts, snakemake
-from thermolearn.config import load_config
+from conftest import clone_run, job_counts, snakemake
+from thermolearn.checks import load_config
 from thermolearn.paper_a.design import make_design
 from thermolearn.paper_a.md.job import load_md
 
 pytestmark = pytest.mark.workflow
 
 SMOKE = ["--configfile", "presets/smoke.yaml"]
+# The rules that integrate the equations of motion (md/engine.py): the processes, the relaxation
+# measurement and the axiom reruns; A1's reruns start afresh, A5's from the processes' states.
+MD_RULES = ("paper_a_md", "paper_a_relaxation", "paper_a_axiom_a1_md", "paper_a_axiom_a5_md")
+FIGURE_MODULES = ("paper_a/entropy_figures.py", "paper_a/md/relaxation_figure.py")
 
 
 @pytest.fixture(scope="module")
-def smoke_repo(tmp_path_factory):
-    wd = copy_repo(tmp_path_factory.mktemp("repo"))  # a real copy: a test edits engine.py
+def smoke_repo(smoke_run, tmp_path_factory):
+    """A private copy of the session's finished smoke run (read and dry-run only)."""
+    wd = clone_run(smoke_run, tmp_path_factory.mktemp("md"))
     config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
     design = make_design(config)
-    targets = ["results/paper_a/processes.csv", "results/paper_a/figures/relaxation.png"] + [
-        f"results/paper_a/md/{p}.npz" for p in design.process
-    ]
-    snakemake(wd, *targets, *SMOKE)
+    targets = ["results/smoke/paper_a/processes.csv",
+               "results/smoke/paper_a/figures/relaxation.png"] + [
+        f"results/smoke/paper_a/md/{p}.npz" for p in design.process]
     return wd, config, design, targets
+
+
+def dry_counts(wd, *args):
+    """Jobs per rule a dry run would execute (the ``total`` and the target rule ``all`` left
+    out)."""
+    counts = job_counts(snakemake(wd, "-n", *args).stdout)
+    counts.pop("total", None)
+    counts.pop("all", None)
+    return counts
+
+
+def edit(path):
+    """A real source edit (Snakemake compares checksums: a bare touch is not a change)."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n# edited by a test\n")
+    later = time.time() + 5
+    os.utime(path, (later, later))
 
 
 def test_paper_scale_plans_448_md_jobs(smoke_repo):
     wd = smoke_repo[0]
-    counts = job_counts(snakemake(wd, "-n").stdout)
+    counts = dry_counts(wd)
     assert counts["paper_a_md"] == 448
     assert counts["paper_a_design"] == 1
 
@@ -42,49 +64,65 @@ def test_paper_scale_plans_448_md_jobs(smoke_repo):
 def test_smoke_md_artifacts(smoke_repo):
     wd, config, design, _ = smoke_repo
     pa = config["paper_a"]
+    res = wd / "results" / "smoke"
     for row in design.to_dict("records"):
-        path = wd / "results" / "paper_a" / "md" / f"{row['process']}.npz"
-        meta, arr = load_md(path, pa, row, arrays=("Lx_s", "pos_sfnd"))
+        meta, arr = load_md(res / "paper_a" / "md" / f"{row['process']}.npz", pa, row,
+                            arrays=("Lx_s", "pos_sfnd"))
         assert arr["pos_sfnd"].shape[:3] == (row["n_states"], pa["protocol"]["n_frames"], row["N"])
         assert meta["first_law_error"] < 1e-2  # 20-30 disks: one collision is ~1e-3 of E
-        log = (wd / "results" / "logs" / "paper_a" / "md" / f"{row['process']}.log").read_text()
+        log = (res / "logs" / "paper_a" / "md" / f"{row['process']}.log").read_text()
         assert f"MD {row['process']}" in log and "100%" in log  # progress bar with ETA
-    table = (wd / "results" / "paper_a" / "processes.csv").read_text().splitlines()
+    table = (res / "paper_a" / "processes.csv").read_text().splitlines()
     assert table[0].startswith("process,N,v_push,v_pull,dL_push,dL_pull")
     assert len(table) == 1 + len(design)
 
 
-def dry_counts(wd, targets, *presets):
-    """Jobs a dry run would execute (targets first: --configfile takes several files)."""
-    return job_counts(snakemake(wd, "-n", *targets, *SMOKE, *presets).stdout)
-
-
 def test_nothing_to_do_when_up_to_date(smoke_repo):
     wd, _, _, targets = smoke_repo
-    assert dry_counts(wd, targets) == {}
+    assert dry_counts(wd, *targets, *SMOKE) == {}
+    assert dry_counts(wd, *SMOKE) == {}  # the whole smoke DAG
 
 
 def test_config_change_reruns_exactly_the_dependents(smoke_repo, tmp_path):
     wd, config, design, targets = smoke_repo
     hold = tmp_path / "hold.yaml"
     hold.write_text(f"paper_a:\n  protocol:\n    t_hold: {config['paper_a']['protocol']['t_hold'] + 2}\n")
-    counts = dry_counts(wd, targets, str(hold))
+    counts = dry_counts(wd, *targets, *SMOKE, str(hold))
     assert counts.get("paper_a_md") == len(design)
     assert counts.get("paper_a_relaxation_figure") == 1  # it marks t_hold
     assert "paper_a_design" not in counts and "paper_a_relaxation" not in counts
     relax = tmp_path / "relax.yaml"
     relax.write_text("paper_a:\n  relaxation:\n    n_repeats: 3\n")
-    counts = dry_counts(wd, targets, str(relax))
+    counts = dry_counts(wd, *targets, *SMOKE, str(relax))
     assert counts.get("paper_a_relaxation") == 1 and counts.get("paper_a_relaxation_figure") == 1
     assert "paper_a_md" not in counts and "paper_a_design" not in counts
 
 
-def test_engine_source_edit_reruns_md(smoke_repo):
-    wd, _, design, targets = smoke_repo
-    engine = wd / "src" / "thermolearn" / "paper_a" / "md" / "engine.py"
-    time.sleep(1.1)  # a new mtime; Snakemake also compares content checksums: edit it
-    engine.write_text(engine.read_text() + "\n# an edit\n")
-    counts = dry_counts(wd, targets)
-    assert counts.get("paper_a_md") == len(design)
-    assert counts.get("paper_a_relaxation") == 1
-    assert "paper_a_design" not in counts  # the design does not run the engine
+def test_engine_edit_plans_exactly_the_md_and_its_downstream(smoke_clone):
+    """An edit of md/engine.py plans, in the whole smoke DAG, the rules that run the engine and
+    every rule downstream of them (what ``--forcerun`` of the MD rules plans), nothing else:
+    not the design (upstream), not Paper B."""
+    wd = smoke_clone
+    config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
+    assert dry_counts(wd, *SMOKE) == {}
+    downstream = dry_counts(wd, *SMOKE, "--forcerun", *MD_RULES)
+    edit(wd / "src" / "thermolearn" / "paper_a" / "md" / "engine.py")
+    counts = dry_counts(wd, *SMOKE)
+    assert counts == downstream
+    assert counts["paper_a_md"] == len(make_design(config)) and counts["paper_a_relaxation"] == 1
+    # downstream reaches images, training, the entropy tables and figures, axioms, the report
+    for rule in ("paper_a_images", "paper_a_train", "paper_a_entropy_fit", "paper_a_fig7",
+                 "paper_a_relaxation_figure", "paper_a_axiom_a1", "reproduction"):
+        assert rule in counts, rule
+    assert "paper_a_design" not in counts
+    assert not [rule for rule in counts if rule.startswith("paper_b")]
+
+
+def test_figure_module_edit_plans_only_the_figures(smoke_clone):
+    """The entropy and relaxation figures read cached tables: editing their modules plans the
+    three figure rules and no computation."""
+    wd = smoke_clone
+    for module in FIGURE_MODULES:
+        edit(wd / "src" / "thermolearn" / module)
+    assert dry_counts(wd, *SMOKE) == {"paper_a_fig7": 1, "paper_a_fig7_gap": 1,
+                                      "paper_a_relaxation_figure": 1}

@@ -2,17 +2,18 @@
 
     thermolearn check-config config.yaml presets/demo.yaml   # validate, print a summary
     thermolearn design config.yaml [presets...]              # print the process design
-    thermolearn inspect results/paper_a/md/p000.npz          # an artifact's metadata and arrays
+    thermolearn inspect results/demo/paper_a/md/p000.npz  # any output: provenance and summary
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 
-from .config import ConfigError, load_config
-from .io import ArtifactError, load_npz
+from .checks import load_config
+from .config import ConfigError
+from .io import ArtifactError
 
 
 def _check_config(args) -> int:
@@ -34,11 +35,20 @@ def _design(args) -> int:
 
 
 def _inspect(args) -> int:
-    meta, arrays = load_npz(args.path)
-    print(json.dumps(meta, indent=2, sort_keys=True))
-    for name, arr in arrays.items():
-        print(f"{name:14s} {str(arr.dtype):8s} {arr.shape}")
-    return 0
+    from .inspection import describe
+
+    failed = shown = 0
+    for path in args.paths:
+        try:
+            text = describe(path).render()
+        except ArtifactError as exc:  # report it, go on with the other files
+            sys.stdout.flush()
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(("\n" if shown else "") + text, flush=True)
+        shown += 1
+    return 2 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,15 +61,34 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("design", help="print the Paper A process design")
     p.add_argument("configs", nargs="+")
     p.set_defaults(func=_design)
-    p = sub.add_parser("inspect", help="print an artifact's metadata and arrays")
-    p.add_argument("path")
+    p = sub.add_parser("inspect", help="print a result file's provenance and a summary "
+                       "(.npz, .npy images, .pt, .csv/.tsv, .json, .yaml, .png, .md, .log, ...)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=_inspect)
-    args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:  # --help or a usage error: flush here, where a closed pipe is caught
+            sys.stdout.flush()
+            raise
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except (ConfigError, ArtifactError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`thermolearn design ... | head`)
+        _silence_stdout()
+        return 128 + 13  # as if killed by SIGPIPE, like other command-line tools
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the final flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (tests)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

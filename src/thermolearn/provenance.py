@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import hashlib
+import json
 import os
 import platform
 import subprocess
+from typing import Any
 
 from . import __version__
 from .config import REPO_ROOT
@@ -39,6 +42,12 @@ def code_version() -> str:
         return __version__
 
 
+def config_hash(section: Any) -> str:
+    """Short stable hash of a config section (canonical JSON), recorded in artifacts."""
+    blob = json.dumps(section, sort_keys=True, separators=(",", ":"), default=float)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def provenance(kind: str, config: dict | None = None, **extra) -> dict:
     """Metadata recorded inside every artifact.
 
@@ -49,8 +58,6 @@ def provenance(kind: str, config: dict | None = None, **extra) -> dict:
     config : dict, optional
         The config values the artifact depends on; stored verbatim with their hash.
     """
-    from .config import config_hash
-
     meta = {
         "kind": kind,
         "thermolearn_version": code_version(),

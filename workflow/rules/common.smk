@@ -1,6 +1,7 @@
-# Shared by every stage: config validation, the package on the path, source tracking,
+# Shared by every stage: config validation, the package on the path, code fingerprints,
 # wildcard constraints and the process design.
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,7 +16,9 @@ os.environ.update(
     )
 )
 
-from thermolearn.config import ConfigError, validate_config
+from thermolearn.codegraph import write_fingerprint
+from thermolearn.checks import validate_config
+from thermolearn.config import ConfigError
 from thermolearn.paper_a.design import make_design
 from thermolearn.provenance import VERSION_ENV, code_version
 
@@ -32,30 +35,35 @@ wildcard_constraints:
     process=r"p[0-9][0-9][0-9]+",
 
 
-RESULTS = "results"
-CORE_SOURCES = [
-    "__init__.py",
-    "config.py",
-    "devices.py",
-    "io.py",
-    "jobs.py",
-    "plotting.py",
-    "provenance.py",
-]
+# Each preset keeps its own results: results/<preset>/ (config key `preset`).
+RESULTS = f"results/{config['preset']}"
 
 
-def sources(*parts):
-    """The package files a rule runs (inputs, so an edit reruns the rule).
+def out(path):
+    """A path under this preset's results folder: out("paper_a/md/{process}.npz")."""
+    return f"{RESULTS}/{path}"
 
-    Paths are relative to the working directory (a copy of a finished run with its results and
-    .snakemake/ is then up to date as it is), absolute when the checkout lies elsewhere.
-    """
-    files = [SRC / "thermolearn" / f for f in CORE_SOURCES]
-    for part in parts:
-        path = SRC / "thermolearn" / part
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    cwd = Path.cwd()
-    return [str(f.relative_to(cwd)) if f.is_relative_to(cwd) else str(f) for f in files]
+
+def code_of(script):
+    """The code fingerprint of workflow/scripts/<script>.py: the script and every package module
+    it imports (thermolearn.codegraph). It changes only when that code changes, so an edit reruns
+    exactly the rules that run the edited module."""
+    return str(
+        write_fingerprint(
+            REPO / "workflow" / "scripts" / f"{script}.py",
+            Path("results") / "code" / f"{script}.txt",
+        )
+    )
+
+
+# A job on a GPU device holds the `gpu` resource (one GPU job at a time, profiles/default) only
+# where a GPU is: on a CPU-only machine training jobs then run side by side. The SLURM profile
+# asks a GPU for these rules itself (its GPU nodes need not be the submit host).
+HAS_GPU = shutil.which("nvidia-smi") is not None
+
+
+def gpu_jobs(device):
+    return 0 if device == "cpu" or (device == "auto" and not HAS_GPU) else 1
 
 
 PAPER_A = config["paper_a"]

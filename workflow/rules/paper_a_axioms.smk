@@ -1,43 +1,16 @@
 # Paper A, stage 4: the Lieb-Yngvason axioms A1-A6, additivity (Fig. 8) and the canonical
-# entropy (Eq. 1) of the trained network on the test processes; one rule and figure per axiom,
-# and the axioms table (docs/axioms.md).
+# entropy (Eq. 1) of the trained network on the test processes (docs/axioms.md). Per axiom: a
+# compute rule (scores constructed states on the GPU; writes the per-sample csv and, where the
+# figure shows a constructed state, an example .npz) and a figure rule that reads only those
+# (no GPU, no network: a figure edit reruns no scoring); and the axioms table.
 
 TEST_PROCESSES = [p for p in PROCESSES if DESIGN_ROWS[p]["split"] == "test"]
 AXIOMS = PAPER_A["axioms"]
-AXIOM_MD_CODE = [
-    "paper_a/md",
-    "paper_a/axioms/__init__.py",
-    "paper_a/axioms/reruns.py",
-    "paper_a/axioms/checks.py",
-]
-AXIOM_CODE = [  # what the analysis rules import (not table.py: the table rule alone)
-    *(
-        f"paper_a/axioms/{m}.py"
-        for m in (
-            "__init__",
-            "analyses",
-            "canonical",
-            "checks",
-            "constructions",
-            "data",
-            "figures",
-            "jobs",
-            "reruns",
-        )
-    ),
-    "paper_a/md",
-    "paper_a/render",
-    "paper_a/entropy.py",
-    "paper_a/siamese/__init__.py",
-    "paper_a/siamese/model.py",
-    "paper_a/siamese/data.py",
-    "paper_a/siamese/infer.py",
-]
 # what every scoring rule reads: the test states, their images, the network
 AXIOM_INPUTS = dict(
-    scores="results/paper_a/model/scores.csv",
-    model="results/paper_a/model/siamese.pt",
-    images=expand("results/paper_a/images/{process}.npy", process=TEST_PROCESSES),
+    scores=out("paper_a/model/scores.csv"),
+    model=out("paper_a/model/siamese.pt"),
+    images=expand(out("paper_a/images/{process}.npy"), process=TEST_PROCESSES),
 )
 SCORING = {
     "gas": {k: PAPER_A["gas"][k] for k in ("L", "R")},
@@ -45,18 +18,18 @@ SCORING = {
     "protocol": {"n_frames": PAPER_A["protocol"]["n_frames"]},
     "train": {k: PAPER_A["train"][k] for k in ("device", "eval_batch_size")},
 }
-AXIOM_CATEGORY = "Paper A: axioms"
+AXIOM_CATEGORY = "Paper A – axioms"
 
 
 rule paper_a_axiom_a1_md:
     input:
-        code=sources(*AXIOM_MD_CODE),
+        code=code_of("paper_a_axiom_a1_md"),
     output:
-        "results/paper_a/axioms/a1/md/{process}.npz",
+        out("paper_a/axioms/a1/md/{process}.npz"),
     log:
-        "results/logs/paper_a/axioms/a1_md/{process}.log",
+        out("logs/paper_a/axioms/a1_md/{process}.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a1_md/{process}.tsv"
+        out("benchmarks/paper_a/axioms/a1_md/{process}.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -73,15 +46,15 @@ rule paper_a_axiom_a1_md:
 
 rule paper_a_axiom_a1_images:
     input:
-        md="results/paper_a/axioms/a1/md/{process}.npz",
-        code=sources("paper_a/render", "paper_a/md/job.py", *AXIOM_MD_CODE[1:]),
+        md=out("paper_a/axioms/a1/md/{process}.npz"),
+        code=code_of("paper_a_axiom_a1_images"),
     output:
-        images="results/paper_a/axioms/a1/images/{process}.npy",
-        meta="results/paper_a/axioms/a1/images/{process}.json",
+        images=out("paper_a/axioms/a1/images/{process}.npy"),
+        meta=out("paper_a/axioms/a1/images/{process}.json"),
     log:
-        "results/logs/paper_a/axioms/a1_images/{process}.log",
+        out("logs/paper_a/axioms/a1_images/{process}.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a1_images/{process}.tsv"
+        out("benchmarks/paper_a/axioms/a1_images/{process}.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -100,27 +73,22 @@ rule paper_a_axiom_a1:
     input:
         **AXIOM_INPUTS,
         reruns=expand(
-            "results/paper_a/axioms/a1/images/{process}.npy", process=TEST_PROCESSES
+            out("paper_a/axioms/a1/images/{process}.npy"), process=TEST_PROCESSES
         ),
-        code=sources(*AXIOM_CODE),
+        code=code_of("paper_a_axiom_a1"),
     output:
-        csv="results/paper_a/axioms/a1.csv",
-        fig=report(
-            "results/paper_a/figures/fig3_a1.png",
-            caption="../report/paper_a_axiom_a1.rst",
-            category=AXIOM_CATEGORY,
-        ),
+        csv=out("paper_a/axioms/a1.csv"),
     log:
-        "results/logs/paper_a/axioms/a1.log",
+        out("logs/paper_a/axioms/a1.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a1.tsv"
+        out("benchmarks/paper_a/axioms/a1.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
     script:
@@ -130,25 +98,21 @@ rule paper_a_axiom_a1:
 rule paper_a_axiom_a3:
     input:
         **AXIOM_INPUTS,
-        code=sources(*AXIOM_CODE),
+        code=code_of("paper_a_axiom_a3"),
     output:
-        csv="results/paper_a/axioms/a3.csv",
-        fig=report(
-            "results/paper_a/figures/a3.png",
-            caption="../report/paper_a_axiom_a3.rst",
-            category=AXIOM_CATEGORY,
-        ),
+        csv=out("paper_a/axioms/a3.csv"),
+        example=out("paper_a/axioms/a3_example.npz"),
     log:
-        "results/logs/paper_a/axioms/a3.log",
+        out("logs/paper_a/axioms/a3.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a3.tsv"
+        out("benchmarks/paper_a/axioms/a3.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=8000,
         runtime=60,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
         a3=AXIOMS["a3"],
@@ -160,26 +124,22 @@ rule paper_a_axiom_a3:
 rule paper_a_axiom_a4:
     input:
         **AXIOM_INPUTS,
-        md=expand("results/paper_a/md/{process}.npz", process=TEST_PROCESSES),
-        code=sources(*AXIOM_CODE),
+        md=expand(out("paper_a/md/{process}.npz"), process=TEST_PROCESSES),
+        code=code_of("paper_a_axiom_a4"),
     output:
-        csv="results/paper_a/axioms/a4.csv",
-        fig=report(
-            "results/paper_a/figures/a4.png",
-            caption="../report/paper_a_axiom_a4.rst",
-            category=AXIOM_CATEGORY,
-        ),
+        csv=out("paper_a/axioms/a4.csv"),
+        example=out("paper_a/axioms/a4_example.npz"),
     log:
-        "results/logs/paper_a/axioms/a4.log",
+        out("logs/paper_a/axioms/a4.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a4.tsv"
+        out("benchmarks/paper_a/axioms/a4.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=8000,
         runtime=120,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
         a4=AXIOMS["a4"],
@@ -190,14 +150,14 @@ rule paper_a_axiom_a4:
 
 rule paper_a_axiom_a5_md:
     input:
-        md="results/paper_a/md/{process}.npz",
-        code=sources("paper_a/render", *AXIOM_MD_CODE),
+        md=out("paper_a/md/{process}.npz"),
+        code=code_of("paper_a_axiom_a5_md"),
     output:
-        "results/paper_a/axioms/a5/{process}.npz",
+        out("paper_a/axioms/a5/{process}.npz"),
     log:
-        "results/logs/paper_a/axioms/a5_md/{process}.log",
+        out("logs/paper_a/axioms/a5_md/{process}.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a5_md/{process}.tsv"
+        out("benchmarks/paper_a/axioms/a5_md/{process}.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -218,26 +178,21 @@ rule paper_a_axiom_a5_md:
 rule paper_a_axiom_a5:
     input:
         **AXIOM_INPUTS,
-        splits=expand("results/paper_a/axioms/a5/{process}.npz", process=TEST_PROCESSES),
-        code=sources(*AXIOM_CODE),
+        splits=expand(out("paper_a/axioms/a5/{process}.npz"), process=TEST_PROCESSES),
+        code=code_of("paper_a_axiom_a5"),
     output:
-        csv="results/paper_a/axioms/a5.csv",
-        fig=report(
-            "results/paper_a/figures/fig5_a5.png",
-            caption="../report/paper_a_axiom_a5.rst",
-            category=AXIOM_CATEGORY,
-        ),
+        csv=out("paper_a/axioms/a5.csv"),
     log:
-        "results/logs/paper_a/axioms/a5.log",
+        out("logs/paper_a/axioms/a5.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a5.tsv"
+        out("benchmarks/paper_a/axioms/a5.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
     script:
@@ -247,25 +202,21 @@ rule paper_a_axiom_a5:
 rule paper_a_axiom_a6:
     input:
         **AXIOM_INPUTS,
-        code=sources(*AXIOM_CODE),
+        code=code_of("paper_a_axiom_a6"),
     output:
-        csv="results/paper_a/axioms/a6.csv",
-        fig=report(
-            "results/paper_a/figures/fig6_a6.png",
-            caption="../report/paper_a_axiom_a6.rst",
-            category=AXIOM_CATEGORY,
-        ),
+        csv=out("paper_a/axioms/a6.csv"),
+        example=out("paper_a/axioms/a6_example.npz"),
     log:
-        "results/logs/paper_a/axioms/a6.log",
+        out("logs/paper_a/axioms/a6.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/a6.tsv"
+        out("benchmarks/paper_a/axioms/a6.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=8000,
         runtime=120,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
         a6=AXIOMS["a6"],
@@ -277,25 +228,20 @@ rule paper_a_axiom_a6:
 rule paper_a_axiom_additivity:
     input:
         **AXIOM_INPUTS,
-        code=sources(*AXIOM_CODE),
+        code=code_of("paper_a_axiom_additivity"),
     output:
-        csv="results/paper_a/axioms/additivity.csv",
-        fig=report(
-            "results/paper_a/figures/fig8_additivity.png",
-            caption="../report/paper_a_axiom_additivity.rst",
-            category=AXIOM_CATEGORY,
-        ),
+        csv=out("paper_a/axioms/additivity.csv"),
     log:
-        "results/logs/paper_a/axioms/additivity.log",
+        out("logs/paper_a/axioms/additivity.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/additivity.tsv"
+        out("benchmarks/paper_a/axioms/additivity.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
         additivity=AXIOMS["additivity"],
@@ -307,26 +253,21 @@ rule paper_a_axiom_additivity:
 rule paper_a_axiom_canonical:
     input:
         **AXIOM_INPUTS,
-        code=sources(*AXIOM_CODE),
+        code=code_of("paper_a_axiom_canonical"),
     output:
-        csv="results/paper_a/axioms/canonical.csv",
-        curve="results/paper_a/axioms/canonical_curve.csv",
-        fig=report(
-            "results/paper_a/figures/canonical_entropy.png",
-            caption="../report/paper_a_axiom_canonical.rst",
-            category=AXIOM_CATEGORY,
-        ),
+        csv=out("paper_a/axioms/canonical.csv"),
+        curve=out("paper_a/axioms/canonical_curve.csv"),
     log:
-        "results/logs/paper_a/axioms/canonical.log",
+        out("logs/paper_a/axioms/canonical.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/canonical.tsv"
+        out("benchmarks/paper_a/axioms/canonical.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
         canonical=AXIOMS["canonical"],
@@ -334,27 +275,201 @@ rule paper_a_axiom_canonical:
         "../scripts/paper_a_axiom_canonical.py"
 
 
+# The figures: cached artifacts in (the compute rule's csv and example), one figure out.
+
+
+rule paper_a_axiom_a1_figure:
+    input:
+        csv=rules.paper_a_axiom_a1.output.csv,
+        code=code_of("paper_a_axiom_a1_figure"),
+    output:
+        fig=report(
+            out("paper_a/figures/fig3_a1.png"),
+            caption="../report/paper_a_axiom_a1.rst",
+            category=AXIOM_CATEGORY,
+        ),
+    log:
+        out("logs/paper_a/axioms/a1_figure.log"),
+    benchmark:
+        out("benchmarks/paper_a/axioms/a1_figure.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_axiom_a1_figure.py"
+
+
+rule paper_a_axiom_a3_figure:
+    input:
+        csv=rules.paper_a_axiom_a3.output.csv,
+        example=rules.paper_a_axiom_a3.output.example,
+        code=code_of("paper_a_axiom_a3_figure"),
+    output:
+        fig=report(
+            out("paper_a/figures/a3.png"),
+            caption="../report/paper_a_axiom_a3.rst",
+            category=AXIOM_CATEGORY,
+        ),
+    log:
+        out("logs/paper_a/axioms/a3_figure.log"),
+    benchmark:
+        out("benchmarks/paper_a/axioms/a3_figure.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        a3=AXIOMS["a3"],
+        seed=config["seed"],
+    script:
+        "../scripts/paper_a_axiom_a3_figure.py"
+
+
+rule paper_a_axiom_a4_figure:
+    input:
+        csv=rules.paper_a_axiom_a4.output.csv,
+        example=rules.paper_a_axiom_a4.output.example,
+        code=code_of("paper_a_axiom_a4_figure"),
+    output:
+        fig=report(
+            out("paper_a/figures/a4.png"),
+            caption="../report/paper_a_axiom_a4.rst",
+            category=AXIOM_CATEGORY,
+        ),
+    log:
+        out("logs/paper_a/axioms/a4_figure.log"),
+    benchmark:
+        out("benchmarks/paper_a/axioms/a4_figure.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_axiom_a4_figure.py"
+
+
+rule paper_a_axiom_a5_figure:
+    input:
+        csv=rules.paper_a_axiom_a5.output.csv,
+        code=code_of("paper_a_axiom_a5_figure"),
+    output:
+        fig=report(
+            out("paper_a/figures/fig5_a5.png"),
+            caption="../report/paper_a_axiom_a5.rst",
+            category=AXIOM_CATEGORY,
+        ),
+    log:
+        out("logs/paper_a/axioms/a5_figure.log"),
+    benchmark:
+        out("benchmarks/paper_a/axioms/a5_figure.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_axiom_a5_figure.py"
+
+
+rule paper_a_axiom_a6_figure:
+    input:
+        csv=rules.paper_a_axiom_a6.output.csv,
+        example=rules.paper_a_axiom_a6.output.example,
+        code=code_of("paper_a_axiom_a6_figure"),
+    output:
+        fig=report(
+            out("paper_a/figures/fig6_a6.png"),
+            caption="../report/paper_a_axiom_a6.rst",
+            category=AXIOM_CATEGORY,
+        ),
+    log:
+        out("logs/paper_a/axioms/a6_figure.log"),
+    benchmark:
+        out("benchmarks/paper_a/axioms/a6_figure.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_axiom_a6_figure.py"
+
+
+rule paper_a_axiom_additivity_figure:
+    input:
+        csv=rules.paper_a_axiom_additivity.output.csv,
+        code=code_of("paper_a_axiom_additivity_figure"),
+    output:
+        fig=report(
+            out("paper_a/figures/fig8_additivity.png"),
+            caption="../report/paper_a_axiom_additivity.rst",
+            category=AXIOM_CATEGORY,
+        ),
+    log:
+        out("logs/paper_a/axioms/additivity_figure.log"),
+    benchmark:
+        out("benchmarks/paper_a/axioms/additivity_figure.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_axiom_additivity_figure.py"
+
+
+rule paper_a_axiom_canonical_figure:
+    input:
+        csv=rules.paper_a_axiom_canonical.output.csv,
+        curve=rules.paper_a_axiom_canonical.output.curve,
+        code=code_of("paper_a_axiom_canonical_figure"),
+    output:
+        fig=report(
+            out("paper_a/figures/canonical_entropy.png"),
+            caption="../report/paper_a_axiom_canonical.rst",
+            category=AXIOM_CATEGORY,
+        ),
+    log:
+        out("logs/paper_a/axioms/canonical_figure.log"),
+    benchmark:
+        out("benchmarks/paper_a/axioms/canonical_figure.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_axiom_canonical_figure.py"
+
+
 rule paper_a_axioms_table:
     input:
-        a1="results/paper_a/axioms/a1.csv",
-        a3="results/paper_a/axioms/a3.csv",
-        a4="results/paper_a/axioms/a4.csv",
-        a5="results/paper_a/axioms/a5.csv",
-        a6="results/paper_a/axioms/a6.csv",
-        additivity="results/paper_a/axioms/additivity.csv",
-        canonical="results/paper_a/axioms/canonical.csv",
-        code=sources(
-            "paper_a/axioms/analyses.py",
-            "paper_a/axioms/table.py",
-            "paper_a/entropy.py",
-        ),
+        a1=rules.paper_a_axiom_a1.output.csv,
+        a3=rules.paper_a_axiom_a3.output.csv,
+        a4=rules.paper_a_axiom_a4.output.csv,
+        a5=rules.paper_a_axiom_a5.output.csv,
+        a6=rules.paper_a_axiom_a6.output.csv,
+        additivity=rules.paper_a_axiom_additivity.output.csv,
+        canonical=rules.paper_a_axiom_canonical.output.csv,
+        code=code_of("paper_a_axioms_table"),
     output:
-        csv="results/paper_a/axioms/axioms.csv",
-        md="results/paper_a/axioms/axioms.md",
+        csv=out("paper_a/axioms/axioms.csv"),
+        md=out("paper_a/axioms/axioms.md"),
     log:
-        "results/logs/paper_a/axioms/table.log",
+        out("logs/paper_a/axioms/table.log"),
     benchmark:
-        "results/benchmarks/paper_a/axioms/table.tsv"
+        out("benchmarks/paper_a/axioms/table.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -369,13 +484,13 @@ rule paper_a_axioms_table:
 
 
 TARGETS["paper_a_axioms"] = [
-    "results/paper_a/axioms/axioms.csv",
-    "results/paper_a/axioms/axioms.md",
-    "results/paper_a/figures/fig3_a1.png",
-    "results/paper_a/figures/a3.png",
-    "results/paper_a/figures/a4.png",
-    "results/paper_a/figures/fig5_a5.png",
-    "results/paper_a/figures/fig6_a6.png",
-    "results/paper_a/figures/fig8_additivity.png",
-    "results/paper_a/figures/canonical_entropy.png",
+    rules.paper_a_axioms_table.output.csv,
+    rules.paper_a_axioms_table.output.md,
+    rules.paper_a_axiom_a1_figure.output.fig,
+    rules.paper_a_axiom_a3_figure.output.fig,
+    rules.paper_a_axiom_a4_figure.output.fig,
+    rules.paper_a_axiom_a5_figure.output.fig,
+    rules.paper_a_axiom_a6_figure.output.fig,
+    rules.paper_a_axiom_additivity_figure.output.fig,
+    rules.paper_a_axiom_canonical_figure.output.fig,
 ]

@@ -6,15 +6,15 @@ FIG1_PROCESS = PROCESSES[0]  # choice: Fig. 1(b) shows the first process of the 
 
 rule paper_a_images:
     input:
-        md="results/paper_a/md/{process}.npz",
-        code=sources("paper_a/render", "paper_a/md/job.py"),
+        md=rules.paper_a_md.output.md,
+        code=code_of("paper_a_render"),
     output:
-        images="results/paper_a/images/{process}.npy",
-        meta="results/paper_a/images/{process}.json",
+        images=out("paper_a/images/{process}.npy"),
+        meta=out("paper_a/images/{process}.json"),
     log:
-        "results/logs/paper_a/images/{process}.log",
+        out("logs/paper_a/images/{process}.log"),
     benchmark:
-        "results/benchmarks/paper_a/images/{process}.tsv"
+        out("benchmarks/paper_a/images/{process}.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -30,14 +30,14 @@ rule paper_a_images:
 
 rule paper_a_states:
     input:
-        md=expand("results/paper_a/md/{process}.npz", process=PROCESSES),
-        code=sources("paper_a/render", "paper_a/md/job.py"),
+        md=expand(rules.paper_a_md.output.md, process=PROCESSES),
+        code=code_of("paper_a_render_states"),
     output:
-        "results/paper_a/states.csv",
+        states=out("paper_a/states.csv"),
     log:
-        "results/logs/paper_a/states.log",
+        out("logs/paper_a/states.log"),
     benchmark:
-        "results/benchmarks/paper_a/states.tsv"
+        out("benchmarks/paper_a/states.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -54,19 +54,19 @@ rule paper_a_states:
 
 rule paper_a_fig1:
     input:
-        md=f"results/paper_a/md/{FIG1_PROCESS}.npz",
-        images=f"results/paper_a/images/{FIG1_PROCESS}.npy",
-        code=sources("paper_a/render", "paper_a/md/job.py"),
+        md=expand(rules.paper_a_md.output.md, process=FIG1_PROCESS)[0],
+        images=expand(rules.paper_a_images.output.images, process=FIG1_PROCESS)[0],
+        code=code_of("paper_a_fig1"),
     output:
         report(
-            "results/paper_a/figures/fig1b.png",
+            out("paper_a/figures/fig1b.png"),
             caption="../report/paper_a_fig1.rst",
-            category="Paper A: images",
+            category="Paper A – images",
         ),
     log:
-        "results/logs/paper_a/fig1.log",
+        out("logs/paper_a/fig1.log"),
     benchmark:
-        "results/benchmarks/paper_a/fig1.tsv"
+        out("benchmarks/paper_a/fig1.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -80,7 +80,8 @@ rule paper_a_fig1:
         "../scripts/paper_a_fig1.py"
 
 
+# The images are not listed: training needs every one of them (keeps `rule all` short).
 TARGETS["paper_a_images"] = [
-    "results/paper_a/states.csv",
-    "results/paper_a/figures/fig1b.png",
-] + expand("results/paper_a/images/{process}.npy", process=PROCESSES)
+    *rules.paper_a_states.output,
+    *rules.paper_a_fig1.output,
+]

@@ -1,18 +1,6 @@
 # Paper A, stage 3: the siamese network (Table I), its training, S~ of every state, Fig. 7.
 
-TRAIN_CODE = [
-    "paper_a/siamese/__init__.py",
-    "paper_a/siamese/model.py",
-    "paper_a/siamese/data.py",
-    "paper_a/siamese/train.py",
-]
-SCORE_CODE = [
-    "paper_a/siamese/__init__.py",
-    "paper_a/siamese/model.py",
-    "paper_a/siamese/data.py",
-    "paper_a/siamese/infer.py",
-]
-IMAGES = expand("results/paper_a/images/{process}.npy", process=PROCESSES)
+IMAGES = expand(rules.paper_a_images.output.images, process=PROCESSES)
 
 
 rule paper_a_train:
@@ -20,22 +8,22 @@ rule paper_a_train:
     # so it survives a failed or killed job; deleted once the outputs exist).
     input:
         images=IMAGES,
-        states="results/paper_a/states.csv",
-        code=sources(*TRAIN_CODE),
+        states=rules.paper_a_states.output.states,
+        code=code_of("paper_a_train"),
     output:
-        model="results/paper_a/model/siamese.pt",
-        metrics="results/paper_a/model/metrics.json",
+        model=out("paper_a/model/siamese.pt"),
+        metrics=out("paper_a/model/metrics.json"),
     log:
-        "results/logs/paper_a/train.log",
+        out("logs/paper_a/train.log"),
     benchmark:
-        "results/benchmarks/paper_a/train.tsv"
+        out("benchmarks/paper_a/train.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 8
     resources:
         mem_mb=16000,
         runtime=720,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         seed=config["seed"],
         train=PAPER_A["train"],
@@ -47,18 +35,18 @@ rule paper_a_train:
 
 rule paper_a_train_curve:
     input:
-        metrics="results/paper_a/model/metrics.json",
-        code=sources("paper_a/siamese/plots.py"),
+        metrics=rules.paper_a_train.output.metrics,
+        code=code_of("paper_a_train_curve"),
     output:
         report(
-            "results/paper_a/figures/training_curve.png",
+            out("paper_a/figures/training_curve.png"),
             caption="../report/paper_a_train_curve.rst",
-            category="Paper A: siamese network",
+            category="Paper A – siamese network",
         ),
     log:
-        "results/logs/paper_a/train_curve.log",
+        out("logs/paper_a/train_curve.log"),
     benchmark:
-        "results/benchmarks/paper_a/train_curve.tsv"
+        out("benchmarks/paper_a/train_curve.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -71,23 +59,23 @@ rule paper_a_train_curve:
 
 rule paper_a_scores:
     input:
-        model="results/paper_a/model/siamese.pt",
+        model=rules.paper_a_train.output.model,
         images=IMAGES,
-        states="results/paper_a/states.csv",
-        code=sources(*SCORE_CODE),
+        states=rules.paper_a_states.output.states,
+        code=code_of("paper_a_scores"),
     output:
-        "results/paper_a/model/scores.csv",
+        scores=out("paper_a/model/scores.csv"),
     log:
-        "results/logs/paper_a/scores.log",
+        out("logs/paper_a/scores.log"),
     benchmark:
-        "results/benchmarks/paper_a/scores.tsv"
+        out("benchmarks/paper_a/scores.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 4
     resources:
         mem_mb=4000,
         runtime=60,
-        gpu=1,
+        gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         size=PAPER_A["render"]["size"],
         n_frames=PAPER_A["protocol"]["n_frames"],
@@ -97,21 +85,17 @@ rule paper_a_scores:
         "../scripts/paper_a_scores.py"
 
 
-rule paper_a_fig7:
+rule paper_a_entropy_fit:
     input:
-        scores="results/paper_a/model/scores.csv",
-        code=sources("paper_a/entropy.py"),
+        scores=rules.paper_a_scores.output.scores,
+        code=code_of("paper_a_entropy_fit"),
     output:
-        fig=report(
-            "results/paper_a/figures/fig7.png",
-            caption="../report/paper_a_fig7.rst",
-            category="Paper A: learned entropy",
-        ),
-        table="results/paper_a/entropy_fit.csv",
+        table=out("paper_a/entropy_fit.csv"),
+        states=out("paper_a/entropy_states.csv"),
     log:
-        "results/logs/paper_a/fig7.log",
+        out("logs/paper_a/entropy_fit.log"),
     benchmark:
-        "results/benchmarks/paper_a/fig7.tsv"
+        out("benchmarks/paper_a/entropy_fit.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -121,24 +105,19 @@ rule paper_a_fig7:
     params:
         R=PAPER_A["gas"]["R"],
     script:
-        "../scripts/paper_a_fig7.py"
+        "../scripts/paper_a_entropy_fit.py"
 
 
-rule paper_a_fig7_gap:
+rule paper_a_entropy_gap:
     input:
-        scores="results/paper_a/model/scores.csv",
-        code=sources("paper_a/entropy.py"),
+        scores=rules.paper_a_scores.output.scores,
+        code=code_of("paper_a_entropy_gap"),
     output:
-        fig=report(
-            "results/paper_a/figures/accuracy_vs_entropy_gap.png",
-            caption="../report/paper_a_fig7_gap.rst",
-            category="Paper A: learned entropy",
-        ),
-        table="results/paper_a/accuracy_vs_entropy_gap.csv",
+        table=out("paper_a/accuracy_vs_entropy_gap.csv"),
     log:
-        "results/logs/paper_a/fig7_gap.log",
+        out("logs/paper_a/entropy_gap.log"),
     benchmark:
-        "results/benchmarks/paper_a/fig7_gap.tsv"
+        out("benchmarks/paper_a/entropy_gap.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -148,15 +127,65 @@ rule paper_a_fig7_gap:
     params:
         R=PAPER_A["gas"]["R"],
     script:
+        "../scripts/paper_a_entropy_gap.py"
+
+
+# The figures read the tables above only: a figure edit reruns no computation.
+rule paper_a_fig7:
+    input:
+        states=rules.paper_a_entropy_fit.output.states,
+        fits=rules.paper_a_entropy_fit.output.table,
+        code=code_of("paper_a_fig7"),
+    output:
+        report(
+            out("paper_a/figures/fig7.png"),
+            caption="../report/paper_a_fig7.rst",
+            category="Paper A – learned entropy",
+        ),
+    log:
+        out("logs/paper_a/fig7.log"),
+    benchmark:
+        out("benchmarks/paper_a/fig7.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_a_fig7.py"
+
+
+rule paper_a_fig7_gap:
+    input:
+        table=rules.paper_a_entropy_gap.output.table,
+        code=code_of("paper_a_fig7_gap"),
+    output:
+        report(
+            out("paper_a/figures/accuracy_vs_entropy_gap.png"),
+            caption="../report/paper_a_fig7_gap.rst",
+            category="Paper A – learned entropy",
+        ),
+    log:
+        out("logs/paper_a/fig7_gap.log"),
+    benchmark:
+        out("benchmarks/paper_a/fig7_gap.tsv")
+    conda:
+        "../../envs/md.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
         "../scripts/paper_a_fig7_gap.py"
 
 
 TARGETS["paper_a_train"] = [
-    "results/paper_a/model/siamese.pt",
-    "results/paper_a/model/metrics.json",
-    "results/paper_a/model/scores.csv",
-    "results/paper_a/figures/training_curve.png",
-    "results/paper_a/figures/fig7.png",
-    "results/paper_a/entropy_fit.csv",
-    "results/paper_a/figures/accuracy_vs_entropy_gap.png",
+    *rules.paper_a_train.output,
+    *rules.paper_a_scores.output,
+    *rules.paper_a_train_curve.output,
+    *rules.paper_a_entropy_fit.output,
+    *rules.paper_a_entropy_gap.output,
+    *rules.paper_a_fig7.output,
+    *rules.paper_a_fig7_gap.output,
 ]

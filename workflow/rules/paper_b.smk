@@ -2,25 +2,16 @@
 import math
 
 PAPER_B = config["paper_b"]
-PB = "results/paper_b"
+PB = out("paper_b")
 PB_HIDDEN = [int(h) for h in PAPER_B["train"]["hidden"]]
 PB_N_FILES = math.ceil(
     (PAPER_B["runs"]["n_train"] + PAPER_B["runs"]["n_heldout"])
     / PAPER_B["runs"]["runs_per_file"]
 )
 PB_RUN_FILES = [f"{PB}/runs/b{k:03d}.npz" for k in range(PB_N_FILES)]
-# The stage's modules each rule imports (directly or through its imports).
-PB_CORE = [
-    "paper_b/__init__.py",
-    "paper_b/hard_disks.py",
-    "paper_b/hfunc.py",
-    "paper_b/runs.py",
-]
-PB_TRAIN = PB_CORE + ["paper_b/deepsets.py", "paper_b/train.py"]
 # The GPU resource of training and model outputs (the default profile runs one GPU job at a
-# time); with `paper_b.device: cpu` they need none and run side by side, one core each.
-PB_GPU = 0 if PAPER_B["device"] == "cpu" else 1
-PB_EVAL = PB_TRAIN + ["paper_b/reference.py", "paper_b/evaluate.py"]
+# time); on the CPU (`paper_b.device: cpu`, or no GPU here) they run side by side.
+PB_GPU = gpu_jobs(PAPER_B["device"])
 
 
 # The published weights and log (relative to the repo root), or None to skip them.
@@ -46,13 +37,13 @@ PB_WEIGHTS = {
 
 rule paper_b_simulate:
     input:
-        code=sources(*PB_CORE),
+        code=code_of("paper_b_simulate"),
     output:
         f"{PB}/runs/b{{block}}.npz",
     log:
-        "results/logs/paper_b/runs/b{block}.log",
+        out("logs/paper_b/runs/b{block}.log"),
     benchmark:
-        "results/benchmarks/paper_b/runs/b{block}.tsv"
+        out("benchmarks/paper_b/runs/b{block}.tsv")
     wildcard_constraints:
         block=r"[0-9]{3}",
     conda:
@@ -70,13 +61,13 @@ rule paper_b_simulate:
 
 rule paper_b_frame_rate_sweep:
     input:
-        code=sources("paper_b/__init__.py", "paper_b/hard_disks.py", "paper_b/sweep.py"),
+        code=code_of("paper_b_frame_rate_sweep"),
     output:
         f"{PB}/frame_rate_sweep.csv",
     log:
-        "results/logs/paper_b/frame_rate_sweep.log",
+        out("logs/paper_b/frame_rate_sweep.log"),
     benchmark:
-        "results/benchmarks/paper_b/frame_rate_sweep.tsv"
+        out("benchmarks/paper_b/frame_rate_sweep.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -92,18 +83,18 @@ rule paper_b_frame_rate_sweep:
 
 rule paper_b_fig2:
     input:
-        sweep=f"{PB}/frame_rate_sweep.csv",
-        code=sources(*PB_CORE, "paper_b/figures.py"),
+        sweep=rules.paper_b_frame_rate_sweep.output[0],
+        code=code_of("paper_b_fig2"),
     output:
         report(
             f"{PB}/figures/fig2_frame_rate.png",
             caption="../report/paper_b_fig2.rst",
-            category="Paper B: hard disks",
+            category="Paper B – hard disks",
         ),
     log:
-        "results/logs/paper_b/fig2.log",
+        out("logs/paper_b/fig2.log"),
     benchmark:
-        "results/benchmarks/paper_b/fig2.tsv"
+        out("benchmarks/paper_b/fig2.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -119,17 +110,17 @@ rule paper_b_fig2:
 rule paper_b_fig3:
     input:
         runs=PB_RUN_FILES,
-        code=sources(*PB_CORE, "paper_b/figures.py"),
+        code=code_of("paper_b_fig3"),
     output:
         report(
             f"{PB}/figures/fig3_speed_distribution.png",
             caption="../report/paper_b_fig3.rst",
-            category="Paper B: hard disks",
+            category="Paper B – hard disks",
         ),
     log:
-        "results/logs/paper_b/fig3.log",
+        out("logs/paper_b/fig3.log"),
     benchmark:
-        "results/benchmarks/paper_b/fig3.tsv"
+        out("benchmarks/paper_b/fig3.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -146,14 +137,14 @@ rule paper_b_fig3:
 rule paper_b_train:
     input:
         runs=PB_RUN_FILES,
-        code=sources(*PB_TRAIN),
+        code=code_of("paper_b_train"),
     output:
         weights=f"{PB}/models/h{{hidden}}.pt",
         log=f"{PB}/models/h{{hidden}}_log.csv",
     log:
-        "results/logs/paper_b/train_h{hidden}.log",
+        out("logs/paper_b/train_h{hidden}.log"),
     benchmark:
-        "results/benchmarks/paper_b/train_h{hidden}.tsv"
+        out("benchmarks/paper_b/train_h{hidden}.tsv")
     wildcard_constraints:
         hidden=r"[0-9]+",
     conda:
@@ -178,13 +169,13 @@ rule paper_b_outputs:
     input:
         runs=PB_RUN_FILES,
         weights=lambda wc: PB_WEIGHTS[wc.source],
-        code=sources(*PB_EVAL),
+        code=code_of("paper_b_outputs"),
     output:
         f"{PB}/outputs/{{source}}.npz",
     log:
-        "results/logs/paper_b/outputs/{source}.log",
+        out("logs/paper_b/outputs/{source}.log"),
     benchmark:
-        "results/benchmarks/paper_b/outputs/{source}.tsv"
+        out("benchmarks/paper_b/outputs/{source}.tsv")
     wildcard_constraints:
         source="ours|ref",
     conda:
@@ -204,15 +195,15 @@ rule paper_b_outputs:
 
 rule paper_b_table2:
     input:
-        logs=expand(f"{PB}/models/h{{hidden}}_log.csv", hidden=PB_HIDDEN),
+        logs=expand(rules.paper_b_train.output.log, hidden=PB_HIDDEN),
         ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
-        code=sources(*PB_EVAL),
+        code=code_of("paper_b_table2"),
     output:
         f"{PB}/tables/table2.csv",
     log:
-        "results/logs/paper_b/table2.log",
+        out("logs/paper_b/table2.log"),
     benchmark:
-        "results/benchmarks/paper_b/table2.tsv"
+        out("benchmarks/paper_b/table2.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -227,19 +218,19 @@ rule paper_b_table2:
 
 rule paper_b_training_curves:
     input:
-        logs=expand(f"{PB}/models/h{{hidden}}_log.csv", hidden=PB_HIDDEN),
+        logs=expand(rules.paper_b_train.output.log, hidden=PB_HIDDEN),
         ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
-        code=sources(*PB_EVAL, "paper_b/figures.py"),
+        code=code_of("paper_b_training_curves"),
     output:
         report(
             f"{PB}/figures/training_curves.png",
             caption="../report/paper_b_training_curves.rst",
-            category="Paper B: DeepSets",
+            category="Paper B – DeepSets",
         ),
     log:
-        "results/logs/paper_b/training_curves.log",
+        out("logs/paper_b/training_curves.log"),
     benchmark:
-        "results/benchmarks/paper_b/training_curves.tsv"
+        out("benchmarks/paper_b/training_curves.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -256,13 +247,13 @@ rule paper_b_table3:
     input:
         runs=PB_RUN_FILES,
         outputs=PB_OUTPUTS,
-        code=sources(*PB_EVAL),
+        code=code_of("paper_b_table3"),
     output:
         f"{PB}/tables/table3.csv",
     log:
-        "results/logs/paper_b/table3.log",
+        out("logs/paper_b/table3.log"),
     benchmark:
-        "results/benchmarks/paper_b/table3.tsv"
+        out("benchmarks/paper_b/table3.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -279,18 +270,18 @@ rule paper_b_table3:
 rule paper_b_fig5:
     input:
         runs=PB_RUN_FILES,
-        outputs=f"{PB}/outputs/ours.npz",
-        code=sources(*PB_EVAL, "paper_b/figures.py"),
+        outputs=PB_OUTPUTS,  # ours, and the published weights' when reference_dir is set
+        code=code_of("paper_b_fig5"),
     output:
         report(
             f"{PB}/figures/fig5_h_vs_models.png",
             caption="../report/paper_b_fig5.rst",
-            category="Paper B: DeepSets",
+            category="Paper B – DeepSets",
         ),
     log:
-        "results/logs/paper_b/fig5.log",
+        out("logs/paper_b/fig5.log"),
     benchmark:
-        "results/benchmarks/paper_b/fig5.tsv"
+        out("benchmarks/paper_b/fig5.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 1
@@ -305,10 +296,10 @@ rule paper_b_fig5:
 
 
 TARGETS["paper_b"] = [
-    f"{PB}/figures/fig2_frame_rate.png",
-    f"{PB}/figures/fig3_speed_distribution.png",
-    f"{PB}/figures/fig5_h_vs_models.png",
-    f"{PB}/figures/training_curves.png",
-    f"{PB}/tables/table2.csv",
-    f"{PB}/tables/table3.csv",
+    *rules.paper_b_fig2.output,
+    *rules.paper_b_fig3.output,
+    *rules.paper_b_fig5.output,
+    *rules.paper_b_training_curves.output,
+    *rules.paper_b_table2.output,
+    *rules.paper_b_table3.output,
 ]

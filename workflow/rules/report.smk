@@ -11,24 +11,24 @@ CONFIG_FILES = ["config.yaml"] + [
 
 rule reproduction:
     input:
-        metrics="results/paper_a/model/metrics.json",
-        axioms="results/paper_a/axioms/axioms.csv",
-        entropy_fit=rules.paper_a_fig7.output.table,
-        gaps=rules.paper_a_fig7_gap.output.table,
-        table2="results/paper_b/tables/table2.csv",
-        table3="results/paper_b/tables/table3.csv",
-        code=sources("report"),
+        metrics=rules.paper_a_train.output.metrics,
+        axioms=out("paper_a/axioms/axioms.csv"),
+        entropy_fit=rules.paper_a_entropy_fit.output.table,
+        gaps=rules.paper_a_entropy_gap.output.table,
+        table2=rules.paper_b_table2.output[0],
+        table3=rules.paper_b_table3.output[0],
+        code=code_of("reproduction"),
     output:
         csv=report(
-            "results/reproduction.csv",
+            out("reproduction.csv"),
             caption="../report/reproduction.rst",
             category="Reproduction",
         ),
-        md="results/reproduction.md",
+        md=out("reproduction.md"),
     log:
-        "results/logs/reproduction.log",
+        out("logs/reproduction.log"),
     benchmark:
-        "results/benchmarks/reproduction.tsv"
+        out("benchmarks/reproduction.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -43,17 +43,17 @@ rule reproduction:
 
 rule run_config:
     input:
-        code=sources("report"),
+        code=code_of("run_config"),
     output:
         report(
-            "results/config_used.yaml",
+            out("config_used.yaml"),
             caption="../report/config_used.rst",
             category="Reproduction",
         ),
     log:
-        "results/logs/run_config.log",
+        out("logs/run_config.log"),
     benchmark:
-        "results/benchmarks/run_config.tsv"
+        out("benchmarks/run_config.tsv")
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -67,4 +67,10 @@ rule run_config:
         "../scripts/run_config.py"
 
 
-TARGETS["report"] = ["results/reproduction.csv", "results/config_used.yaml"]
+TARGETS["report"] = [*rules.reproduction.output, *rules.run_config.output]
+
+
+onsuccess:
+    from thermolearn.report.headline import headline
+
+    print(headline(RESULTS))

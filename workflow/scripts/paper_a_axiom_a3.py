@@ -3,4 +3,4 @@ from thermolearn.paper_a.axioms.jobs import run_a3
 
 with snakemake_job(snakemake) as smk:
     run_a3(smk.input, smk.params.paper_a, smk.params.a3, smk.params.seed, smk.output.csv,
-           smk.output.fig)
+           smk.output.example)

@@ -1,5 +1,5 @@
 from thermolearn.jobs import snakemake_job
-from thermolearn.paper_a.entropy import run_fig7_job
+from thermolearn.paper_a.entropy_figures import run_fig7_figure_job
 
 with snakemake_job(snakemake) as smk:
-    run_fig7_job(smk.input.scores, smk.params.R, smk.output.fig, smk.output.table)
+    run_fig7_figure_job(smk.input.states, smk.input.fits, smk.output[0])

@@ -1,5 +1,5 @@
 from thermolearn.jobs import snakemake_job
-from thermolearn.paper_a.entropy import run_gap_job
+from thermolearn.paper_a.entropy_figures import run_gap_figure_job
 
 with snakemake_job(snakemake) as smk:
-    run_gap_job(smk.input.scores, smk.params.R, smk.output.fig, smk.output.table)
+    run_gap_figure_job(smk.input.table, smk.output[0])

@@ -8,6 +8,10 @@ a = 0, c = 1, b = 2 pi R^2)::
 Paper A finds, for each N, ``S~ = a_N * N log[u (v - b)] + c_N`` (Fig. 7a); the affine map
 ``S^ = alpha_N S~ + beta_N`` with ``alpha_N = 1 / a_N``, ``beta_N = -c_N / a_N`` puts S~ onto
 S_vdW with s0 = 0 (Fig. 7b).
+
+This module computes the tables (``entropy_fit.csv``, ``entropy_states.csv``,
+``accuracy_vs_entropy_gap.csv``); :mod:`.entropy_figures` draws them. It imports no plotting
+library: the axiom analyses use :func:`vdw_entropy` and :func:`linear_fit`.
 """
 
 from __future__ import annotations
@@ -15,12 +19,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from ..io import write_csv
-from ..plotting import save_figure, style
 
 log = logging.getLogger(__name__)
 
@@ -83,33 +85,34 @@ def fit_entropy(scores: pd.DataFrame, R: float, splits: tuple[str, ...] = ("test
     return pd.DataFrame(rows)
 
 
-def plot_fig7(scores: pd.DataFrame, fits: pd.DataFrame, R: float, out: str | Path,
-              split: str = "test") -> None:
-    """Fig. 7: (a) S~ vs N log[u (v - 2 pi R^2)] per N with fits; (b) the affine-mapped S^."""
-    style()
-    sel = scores if split == "all" else scores[scores["split"] == split]
-    x = vdw_entropy(sel["N"], sel["U"], sel["V"], R)
-    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4.6))
-    for k, n_disks in enumerate(sorted(sel["N"].unique())):
-        f = fits[(fits["split"] == split) & (fits["N"] == n_disks)].iloc[0]
-        m = (sel["N"] == n_disks).to_numpy()
-        xs, s = x[m], sel["S"].to_numpy()[m]
-        color = f"C{k}"
-        ax_a.plot(xs, s, "o", ms=3, alpha=0.6, color=color,
-                  label=f"N = {n_disks}: $R^2$ = {f.r2:.4f}")
-        xl = np.array([xs.min(), xs.max()])
-        ax_a.plot(xl, f.slope * xl + f.intercept, "--", color="k", lw=1)
-        ax_b.plot(xs, f.alpha * s + f.beta, "o", ms=3, alpha=0.6, color=color,
-                  label=f"N = {n_disks}")
-        ax_b.plot(xl, xl, "--", color="k", lw=1)
-    xlabel = r"$N \log[u\,(v - 2\pi R^2)]$  ($k_B$)"
-    ax_a.set(xlabel=xlabel, ylabel=r"learned $\tilde S$", title="(a) network output")
-    ax_b.set(xlabel=xlabel, ylabel=r"$\hat S = \alpha_N \tilde S + \beta_N$  ($k_B$)",
-             title=r"(b) affine map onto $S_{\rm vdW}$ ($s_0 = 0$)")
-    ax_a.legend(fontsize="small")
-    ax_b.legend(fontsize="small")
-    fig.suptitle(f"Learned entropy vs. 2D van der Waals entropy ({split} states)")
-    save_figure(fig, out)
+def entropy_states(scores: pd.DataFrame, fits: pd.DataFrame, R: float) -> pd.DataFrame:
+    """Every state's learned and van der Waals entropy, mapped by each split's fits (Fig. 7).
+
+    Parameters
+    ----------
+    scores : DataFrame with columns ``process, state, split, N, U, V, S`` (scores.csv).
+    fits : :func:`fit_entropy`'s table.
+    R : disk radius.
+
+    Returns
+    -------
+    DataFrame with one row per (fit split, state of that split): ``fit`` (the split whose fits
+    map the state: ``"all"`` or a split name), ``process, state, split, N``, ``S`` (S~, the
+    network's output), ``S_vdW`` and ``S_hat = alpha_N S~ + beta_N`` (kB).
+    """
+    x_all = vdw_entropy(scores["N"], scores["U"], scores["V"], R)
+    parts = []
+    for fit_split in fits["split"].unique():
+        sel = (np.ones(len(scores), bool) if fit_split == "all"
+               else (scores["split"] == fit_split).to_numpy())
+        f = fits[fits["split"] == fit_split].set_index("N")
+        part = scores.loc[sel, ["process", "state", "split", "N", "S"]].copy()
+        part.insert(0, "fit", fit_split)
+        part["S_vdW"] = x_all[sel]
+        part["S_hat"] = (f.loc[part["N"], "alpha"].to_numpy() * part["S"].to_numpy()
+                         + f.loc[part["N"], "beta"].to_numpy())
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def pair_gaps(scores: pd.DataFrame, R: float, split: str = "test") -> pd.DataFrame:
@@ -168,47 +171,21 @@ def accuracy_vs_gap(pairs: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot_accuracy_vs_gap(table: pd.DataFrame, out: str | Path) -> None:
-    """Test accuracy against the true entropy gap of a pair (log axis, positive gaps)."""
-    style()
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    pos = table[table["gap_lo"] >= 0]
-    for k, (n_disks, grp) in enumerate(pos.groupby("N")):
-        label = "all N" if n_disks == 0 else f"N = {n_disks}"
-        style_kw = dict(color="k", lw=2, zorder=3) if n_disks == 0 else dict(color=f"C{k - 1}")
-        ax.errorbar(grp["gap_median"], grp["accuracy"], yerr=grp["stderr"], fmt="o-", ms=4,
-                    capsize=2, label=label, **style_kw)
-    neg = table[(table["gap_lo"] < 0) & (table["N"] == 0)]
-    note = ""
-    if len(neg):
-        r = neg.iloc[0]
-        total = table.loc[table["N"] == 0, "n_pairs"].sum()
-        note = (f"\n$S_{{\\rm vdW}}$ itself orders {1 - r.n_pairs / total:.3f} of the pairs; "
-                f"on the other {int(r.n_pairs)}: accuracy {r.accuracy:.3f}")
-    ax.axhline(0.5, color="gray", ls=":", lw=1)
-    ax.set_xscale("log")
-    ax.set(xlabel=r"true entropy gap $\Delta S_{\rm vdW}$ of the pair ($k_B$)",
-           ylabel="test pair accuracy",
-           ylim=(min(0.4, float((pos["accuracy"] - pos["stderr"]).min()) - 0.03), 1.02),
-           title="Where the network errs: near-equal-entropy pairs" + note)
-    ax.legend(fontsize="small", loc="lower right")
-    save_figure(fig, out)
-
-
-def run_fig7_job(scores_csv: str | Path, R: float, out_fig: str | Path,
-                 out_table: str | Path) -> pd.DataFrame:
-    """The ``paper_a_fig7`` rule: fits per N (``entropy_fit.csv``) and Fig. 7."""
+def run_fit_job(scores_csv: str | Path, R: float, out_fits: str | Path,
+                out_states: str | Path) -> pd.DataFrame:
+    """The ``paper_a_entropy_fit`` rule: fits per N (``entropy_fit.csv``) and every state's
+    entropies under them (``entropy_states.csv``), the tables of Fig. 7."""
     scores = pd.read_csv(scores_csv)
     fits = fit_entropy(scores, R)
     log.info("entropy fits:\n%s", fits.to_string(index=False))
-    write_csv(out_table, fits)
-    plot_fig7(scores, fits, R, out_fig)
+    write_csv(out_fits, fits)
+    write_csv(out_states, entropy_states(scores, fits, R))
     return fits
 
 
-def run_gap_job(scores_csv: str | Path, R: float, out_fig: str | Path,
-                out_table: str | Path) -> pd.DataFrame:
-    """The ``paper_a_fig7_gap`` rule: test accuracy vs true entropy gap, table and figure."""
+def run_gap_job(scores_csv: str | Path, R: float, out_table: str | Path) -> pd.DataFrame:
+    """The ``paper_a_entropy_gap`` rule: test accuracy vs true entropy gap
+    (``accuracy_vs_entropy_gap.csv``)."""
     pairs = pair_gaps(pd.read_csv(scores_csv), R)
     table = accuracy_vs_gap(pairs)
     log.info("accuracy vs entropy gap:\n%s", table.to_string(index=False))
@@ -216,5 +193,4 @@ def run_gap_job(scores_csv: str | Path, R: float, out_fig: str | Path,
              "'accuracy', a reference for the network)", len(pairs), pairs["correct"].mean(),
              (pairs["gap"] > 0).mean())
     write_csv(out_table, table)
-    plot_accuracy_vs_gap(table, out_fig)
     return table

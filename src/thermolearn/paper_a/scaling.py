@@ -23,7 +23,7 @@ def cpu_seconds(benchmark_tsv: str | Path) -> float:
 
 
 def collect_point(name: str, run_dir: str | Path, R: float = 1.0) -> tuple[dict, pd.DataFrame]:
-    """One study point from a finished run directory (``results/`` of one preset).
+    """One study point from the results folder of a finished run (``results/<preset>/``).
 
     Returns
     -------
@@ -35,7 +35,7 @@ def collect_point(name: str, run_dir: str | Path, R: float = 1.0) -> tuple[dict,
     curve : DataFrame
         The validation learning curve: ``name, epoch, pairs_seen, val_accuracy, val_loss``.
     """
-    res = Path(run_dir) / "results"
+    res = Path(run_dir)
     m = json.loads((res / "paper_a/model/metrics.json").read_text())
     scores = pd.read_csv(res / "paper_a/model/scores.csv")
     pairs = pair_gaps(scores, R)

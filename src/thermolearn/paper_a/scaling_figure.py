@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 
 from ..plotting import save_figure, style
+from . import published
 
 FIG7_BAR = 0.98  # the reproduction table's bar for the Fig. 7 R^2 (report.reproduction)
 
 
 def plot_scaling(table: pd.DataFrame, curves: pd.DataFrame, out: str | Path,
-                 series: dict[str, list[str]], paper_accuracy: float = 0.9534) -> None:
+                 series: dict[str, list[str]], paper_accuracy: float = published.TEST["accuracy"]) -> None:
     """Three panels against training processes, one line per series (points that differ only in
     training processes, e.g. one system size): test accuracy with the S_vdW ceiling of the same
     pairs; the R^2 of Fig. 7 (worst N) and of A1; and the validation accuracy of every point

@@ -1,5 +1,5 @@
 """Cross-field rules of the ``paper_b`` config section (called by
-:func:`thermolearn.config.check_physics`); every message names its dotted key."""
+:func:`thermolearn.checks.check_physics`); every message names its dotted key."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ frames differ only in the few disks that collided in between: phi runs on every 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -240,8 +241,6 @@ def model_outputs(model: DeepSets, vel_rfnd, device: torch.device,
     -------
     ndarray, shape (R, F), float64
     """
-    import numpy as np
-
     model.eval()
     n_runs, n_frames = vel_rfnd.shape[:2]
     flat_snd = vel_rfnd.reshape(n_runs * n_frames, *vel_rfnd.shape[2:])

@@ -15,6 +15,7 @@ from .hfunc import h_delta_peak, rayleigh_pdf
 def fig2_frame_rate(sweep: pd.DataFrame, frame_rate: float, out) -> None:
     """Collisions in a fixed time vs frame rate, with the kinetic-theory plateau."""
     import matplotlib.pyplot as plt
+    import matplotlib.ticker as mticker
 
     style()
     g = sweep.groupby("frame_rate")["collisions"]
@@ -28,6 +29,10 @@ def fig2_frame_rate(sweep: pd.DataFrame, frame_rate: float, out) -> None:
     ax.axhline(kte, color="0.4", ls=":", lw=1, label=r"$\times\ g(2r)$ (Enskog)")
     ax.axvline(frame_rate, color="C3", lw=1, alpha=0.7, label=f"frame rate used ({frame_rate:g})")
     ax.set_xscale("log")
+    # 1-2-5 ticks as plain numbers (the default minor labels 2x10^1, 3x10^1, ... ran together)
+    ax.xaxis.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(mticker.NullFormatter())
     ax.set_xlabel("frame rate (steps per unit time)")
     ax.set_ylabel(f"collisions in T = {sweep['duration'].iloc[0]:.3g}")
     ax.set_title("Collisions missed at low frame rate")
@@ -66,36 +71,66 @@ def fig3_speed_distribution(vel_final_rnd: np.ndarray, speed: float, time: float
 def fig5_h_vs_models(H_rf: np.ndarray, outs: dict[int, np.ndarray], run_r: np.ndarray,
                      heldout_r: np.ndarray, panels: np.ndarray, first_frame: int,
                      frame_rate: float, speed: float, n_bins: int, v_max_over_speed: float,
-                     out) -> None:
+                     out, ref_outs: dict[int, np.ndarray] | None = None) -> None:
     """H(t) with the per-run affinely mapped outputs ``a h + b`` of each model width.
 
-    ``outs`` maps width -> outputs (R, F); ``panels`` indexes the runs to draw.
+    ``outs`` maps width -> outputs (R, F) of our models, ``ref_outs`` (optional) those of the
+    published weights on the same runs; ``panels`` indexes the runs to draw. Line styles are
+    explained once, in a legend below the panels; each panel lists its fits' MSE.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from .evaluate import affine_fit
 
     style()
+    sources = [("ours", outs, "--", 1.8)]
+    if ref_outs:
+        sources.append(("published", ref_outs, ":", 2.2))
+    widths = sorted(set(outs) | set(ref_outs or {}))
+    color = {h: f"C{c}" for c, h in enumerate(widths)}
     n = len(panels)
     cols = 2 if n > 1 else 1
-    fig, axes = plt.subplots(math.ceil(n / cols), cols, figsize=(6.0 * cols, 3.6 * math.ceil(n / cols)),
-                             squeeze=False)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.4 * cols, 4.0 * rows + 1.0), squeeze=False)
     t_f = np.arange(H_rf.shape[1]) / frame_rate
+    h0 = h_delta_peak(speed, n_bins, v_max_over_speed)
     for ax, k in zip(axes.flat, panels):
-        ax.plot(t_f, H_rf[k], color="k", lw=2.2, label="H-functional")
-        for c, (h, out_rf) in enumerate(sorted(outs.items())):
-            a, b, mse = affine_fit(out_rf[k, first_frame:], H_rf[k, first_frame:])
-            ax.plot(t_f[first_frame:], a * out_rf[k, first_frame:] + b, "--", lw=1.6,
-                    color=f"C{c}", label=f"h = {h}: a h + b (MSE {mse:.2g})")
-        ax.axhline(h_delta_peak(speed, n_bins, v_max_over_speed), color="0.6", lw=0.8, ls=":")
+        ax.plot(t_f, H_rf[k], color="k", lw=2.4)
+        mse_lines = []
+        for name, model_outs, ls, lw in sources:
+            for h in sorted(model_outs):
+                o = model_outs[h][k]
+                a, b, mse = affine_fit(o[first_frame:], H_rf[k, first_frame:])
+                ax.plot(t_f[first_frame:], a * o[first_frame:] + b, ls=ls, lw=lw,
+                        color=color[h])
+                mse_lines.append(f"{name} {h}".ljust(13) + f"{mse:.2g}")
+        ax.axhline(h0, color="0.45", lw=1.0, ls="-.")
+        ax.annotate(r"$H(0) = -\ln\,\Delta v$ (all speeds equal)", (t_f[-1], h0),
+                    xytext=(0, -3), textcoords="offset points", ha="right", va="top",
+                    fontsize=10, color="0.3")
+        ax.text(0.98, 0.80, "MSE of a·h + b\n" + "\n".join(mse_lines), transform=ax.transAxes,
+                ha="right", va="top", multialignment="left", fontsize=9, family="monospace",
+                bbox={"boxstyle": "round", "fc": "white", "ec": "0.8", "alpha": 0.85})
         split = "held-out" if heldout_r[k] else "training"
         ax.set_title(f"run {run_r[k]} ({split})")
         ax.set_xlabel("time")
         ax.set_ylabel("H")
-        ax.legend(fontsize=7)
+        ax.set_ylim(top=h0 + 0.12 * (h0 - np.nanmin(H_rf[k])))
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.suptitle("H-functional and affinely fitted DeepSets outputs")
+    # one legend column per width (ours above published), filled column by column
+    blank = Line2D([], [], alpha=0, label=" ")
+    handles = [Line2D([], [], color="k", lw=2.4, label="H-functional H(t)")]
+    handles += [blank] * (len(sources) - 1)
+    for h in widths:
+        handles += [Line2D([], [], color=color[h], ls=ls, lw=lw,
+                           label=f"{name}, width {h}")
+                    if h in model_outs else blank for name, model_outs, ls, lw in sources]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(widths) + 1, fontsize=11,
+               frameon=False)
+    fig.suptitle("H-functional and the affinely mapped DeepSets outputs a·h(t) + b"
+                 + (" (ours and the published weights)" if ref_outs else ""))
     save_figure(fig, out)
 
 
@@ -162,18 +197,22 @@ def pick_panels(heldout_r: np.ndarray, n: int = 4) -> np.ndarray:
 
 
 def fig5_from_files(seed: int, paper_b: dict, run_files, output_files, out) -> None:
-    """Fig. 5 from the run files and our models' outputs."""
+    """Fig. 5 from the run files and the outputs files (``ours`` and, if given, ``ref``)."""
     from .evaluate import load_outputs
     from .runs import load_runs
 
     H = load_runs(run_files, seed, paper_b, arrays=("H_rf",))
-    outs = {}
+    by_source: dict[str, dict[int, np.ndarray]] = {}
     for path in output_files:
-        outs.update(load_outputs(path, H["run_r"])[1])
+        source, outs, _ = load_outputs(path, H["run_r"])
+        by_source.setdefault(source, {}).update(outs)
+    if "ours" not in by_source:
+        raise ValueError(f"no outputs of our models among {list(map(str, output_files))}")
     gas, hf = paper_b["gas"], paper_b["hfunc"]
-    fig5_h_vs_models(H["H_rf"], outs, H["run_r"], H["heldout_r"], pick_panels(H["heldout_r"]),
-                     int(paper_b["train"]["first_frame"]), float(gas["frame_rate"]),
-                     float(gas["speed"]), int(hf["n_bins"]), float(hf["v_max_over_speed"]), out)
+    fig5_h_vs_models(H["H_rf"], by_source["ours"], H["run_r"], H["heldout_r"],
+                     pick_panels(H["heldout_r"]), int(paper_b["train"]["first_frame"]),
+                     float(gas["frame_rate"]), float(gas["speed"]), int(hf["n_bins"]),
+                     float(hf["v_max_over_speed"]), out, ref_outs=by_source.get("ref"))
 
 
 def training_curves_from_files(log_files, hidden, ref_log_files, out) -> None:

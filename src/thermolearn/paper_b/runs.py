@@ -2,7 +2,7 @@
 
 Run ``k`` (counted from 0) draws its initial state from ``SeedSequence([seed, STREAM, k])``;
 runs ``0 .. n_train - 1`` are training runs and the next ``n_heldout`` are held out. The runs are
-stored ``runs_per_file`` to a file, ``results/paper_b/runs/bNNN.npz``:
+stored ``runs_per_file`` to a file, ``results/<preset>/paper_b/runs/bNNN.npz``:
 
 ``vel_rfnd`` (R, F + 1, N, 2) float32
     Velocities at t = 0, dt, ..., F dt (what the network sees).
@@ -26,7 +26,7 @@ import numpy as np
 
 from ..io import load_npz, save_npz
 from ..jobs import progress
-from ..provenance import provenance
+from ..provenance import config_hash, provenance
 from .hard_disks import DiskParams, simulate
 from .hfunc import h_functional
 
@@ -123,8 +123,6 @@ def load_runs(paths, seed: int, paper_b: dict, arrays=("vel_rfnd", "H_rf", "run_
     heldout : bool, optional
         ``True``: held-out runs only, ``False``: training runs only, ``None``: all.
     """
-    from ..config import config_hash
-
     want = config_hash(runs_config(seed, paper_b))
     arrays = tuple(dict.fromkeys(tuple(arrays) + ("heldout_r", "run_r")))
     parts = []

@@ -17,6 +17,7 @@ removed once the final weights and log are written.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -26,11 +27,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..config import config_hash
 from ..io import atomic_path, write_csv
 from ..jobs import progress
+from ..provenance import config_hash, provenance
 from .deepsets import (DeepSets, alpha_schedule, autograd_pair_grads, resolve_device,
                        tilted_loss, tilted_pair_grads)
+from .runs import load_runs
 
 log = logging.getLogger(__name__)
 
@@ -248,9 +250,6 @@ def train_model(vel_train_rfnd: np.ndarray, vel_heldout_rfnd: np.ndarray | None,
 def train_job(seed: int, paper_b: dict, hidden: int, run_files, out_weights, out_log,
               checkpoint) -> None:
     """The Snakemake job: load the runs, train, write weights (state_dict) and the log."""
-    from ..provenance import provenance
-    from .runs import load_runs
-
     s = TrainSettings.from_config(paper_b, hidden)
     device = resolve_device(paper_b["device"])
     data = load_runs(run_files, seed, paper_b, arrays=("vel_rfnd",))
@@ -271,8 +270,6 @@ def train_job(seed: int, paper_b: dict, hidden: int, run_files, out_weights, out
 
 def _json_safe(meta: dict) -> dict:
     """Meta as a JSON string inside a dict (loadable with weights_only=True)."""
-    import json
-
     return {"json": json.dumps(meta, sort_keys=True, default=str)}
 
 

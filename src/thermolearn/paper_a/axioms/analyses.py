@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..entropy import linear_fit
+from ..published import AXIOMS as PAPER
 
 # seed streams (SeedSequence([config seed, stream])) of the sampling in each analysis
 STREAMS = {"a3": 0xA3, "a4": 0xA4, "a6": 0xA6, "additivity": 0xADD, "canonical": 0xCA}
@@ -33,10 +34,6 @@ def sample_seed(seed: int, name: str) -> int:
     return int(np.random.SeedSequence([int(seed), STREAMS[name], 1]).generate_state(1)[0])
 
 
-PAPER = {  # Paper A's values (Sec. IV)
-    "A1": 0.9951, "A3": 0.9995, "A4": 0.9417, "A5_split_vs_X": 0.9949,
-    "A5_split_vs_recomb": 0.9946, "additivity": 0.9766,
-}
 
 
 def r2_identity(x: np.ndarray, y: np.ndarray) -> float:
@@ -247,13 +244,20 @@ def summary_a5(df: pd.DataFrame) -> list[dict]:
 
 
 def a6_rates(df: pd.DataFrame) -> pd.DataFrame:
-    """A6 agreement per (Z pair, eps) over pairs X <_DNN Y (a6.csv)."""
+    """A6 agreement per (Z pair, eps) over pairs X <_DNN Y (a6.csv).
+
+    One row per (zpair, eps): the dust states ``z1``, ``z2`` (ids), their own S~ ``z1_S``,
+    ``z2_S``, ``zpair_role``, the dust areas ``eps_z1``, ``eps_z2`` (fractions), ``n_pairs``,
+    ``n_agree`` and ``rate``.
+    """
     rows = []
     for (zpair, eps), grp in df.groupby(["zpair", "eps"], sort=True):
         grp = grp.sort_values(["process", "state"])
         n_pairs, n_agree = pair_agreement(grp["S"], grp["S_z1"], grp["S_z2"])
-        rows.append(dict(zpair=zpair, eps=eps, z1=grp["z1"].iloc[0], z2=grp["z2"].iloc[0],
-                         eps_z1=grp["eps_z1"].iloc[0], eps_z2=grp["eps_z2"].iloc[0],
+        first = grp.iloc[0]
+        rows.append(dict(zpair=zpair, eps=eps, z1=first["z1"], z2=first["z2"],
+                         z1_S=first["z1_S"], z2_S=first["z2_S"], zpair_role=first["zpair_role"],
+                         eps_z1=first["eps_z1"], eps_z2=first["eps_z2"],
                          n_pairs=n_pairs, n_agree=n_agree,
                          rate=n_agree / n_pairs if n_pairs else float("nan")))
     return pd.DataFrame(rows)
@@ -274,11 +278,23 @@ def summary_a6(df: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def additivity_prediction(df: pd.DataFrame) -> pd.Series:
+    """``lam S~(X) + (1 - lam) S~(Y)`` per row of additivity.csv (what an additive, extensive
+    S~ gives the compound)."""
+    return df["lam"] * df["S_x"] + (1 - df["lam"]) * df["S_y"]
+
+
+def additivity_r2_by_direction(df: pd.DataFrame) -> dict[str, float]:
+    """R^2 about ``y = x`` of S~ of the compound against :func:`additivity_prediction`, per
+    direction of the compound (``right``: along x, ``bottom``: along y)."""
+    pred = additivity_prediction(df)
+    return {d: r2_identity(pred[g.index], g["S_compound"]) for d, g in df.groupby("direction")}
+
+
 def summary_additivity(df: pd.DataFrame) -> list[dict]:
     """Extensivity and additivity: R^2 of S~(lam X, (1 - lam) Y) vs lam S~(X) + (1 - lam) S~(Y)."""
-    pred = df["lam"] * df["S_x"] + (1 - df["lam"]) * df["S_y"]
-    per_dir = ", ".join(
-        f"{d} {r2_identity(pred[g.index], g['S_compound']):.4f}" for d, g in df.groupby("direction"))
+    pred = additivity_prediction(df)
+    per_dir = ", ".join(f"{d} {r2:.4f}" for d, r2 in additivity_r2_by_direction(df).items())
     return [_row("Fig. 8", "extensivity and additivity",
                  "R^2 of S~(lam X, (1-lam) Y) vs lam S~(X) + (1-lam) S~(Y) about y = x", len(df),
                  r2_identity(pred, df["S_compound"]), PAPER["additivity"],

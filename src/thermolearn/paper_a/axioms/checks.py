@@ -1,4 +1,4 @@
-"""Cross-field rules of ``paper_a.axioms`` (called from :func:`thermolearn.config.check_physics`)."""
+"""Cross-field rules of ``paper_a.axioms`` (called from :func:`thermolearn.checks.check_physics`)."""
 
 from __future__ import annotations
 

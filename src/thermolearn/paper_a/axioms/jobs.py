@@ -1,10 +1,12 @@
-"""The axiom rules: build the constructed states, score them, write the per-sample tables.
+"""The axiom compute rules: build the constructed states, score them, write the per-sample tables.
 
 Each ``run_*`` function is one Snakemake rule (``workflow/rules/paper_a_axioms.smk``): it reads
 the test states (:func:`~.data.load_test_states`), builds images with :mod:`.constructions`,
-scores them with the trained network (:class:`~.data.Scorer`), writes
-``results/paper_a/axioms/<name>.csv`` (one row per sample) and draws the figure
-(:mod:`.figures`), whose numbers come from :mod:`.analyses` like the axioms table's.
+scores them with the trained network (:class:`~.data.Scorer`) and writes
+``results/<preset>/paper_a/axioms/<name>.csv`` (one row per sample) plus, where its figure shows
+a constructed state, that example (:func:`~.artifacts.save_example`). The figures are separate
+rules (:mod:`.figures`) that read only these files, so nothing here plots: a figure edit reruns
+no scoring job (tests/test_axioms.py checks this module's import closure).
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from ...io import ArtifactError, write_csv
 from ..entropy import vdw_entropy
 from ..md.job import load_md
 from ..render import load_images, render_frames
-from . import analyses, canonical, constructions as cons, figures
+from . import analyses, canonical, constructions as cons
 from .analyses import rng_for, sample_seed
+from .artifacts import save_example
 from .data import Scorer, TestStates, load_test_states, subsample
 from .reruns import WALL_AXES, load_a5
 
 log = logging.getLogger(__name__)
+
+A4_EXAMPLE_LAM = 0.7  # the scale factor of the masked example in the A4 figure
+
 
 def _setup(inputs, paper_a: Mapping) -> tuple[TestStates, Scorer]:
     size, n_frames = int(paper_a["render"]["size"]), int(paper_a["protocol"]["n_frames"])
@@ -46,7 +52,7 @@ def _ids(states: TestStates, idx) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def run_a1(inputs, paper_a: Mapping, out_csv, out_fig) -> pd.DataFrame:
+def run_a1(inputs, paper_a: Mapping, out_csv) -> pd.DataFrame:
     """A1: S~ of each rerun state beside S~ of the corresponding original state."""
     states, scorer = _setup(inputs, paper_a)
     size, n_frames = int(paper_a["render"]["size"]), int(paper_a["protocol"]["n_frames"])
@@ -67,7 +73,6 @@ def run_a1(inputs, paper_a: Mapping, out_csv, out_fig) -> pd.DataFrame:
     write_csv(out_csv, df)
     rows = analyses.summary_a1(df)
     log.info("A1: %s", rows[0])
-    figures.plot_a1(df, rows[0], out_fig)
     return df
 
 
@@ -76,8 +81,12 @@ def run_a1(inputs, paper_a: Mapping, out_csv, out_fig) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def run_a3(inputs, paper_a: Mapping, a3: Mapping, seed: int, out_csv, out_fig) -> pd.DataFrame:
-    """A3: every compound (X_a, X_b) of the test states at Lx = L/2 (gas halves side by side)."""
+def run_a3(inputs, paper_a: Mapping, a3: Mapping, seed: int, out_csv,
+           out_example) -> pd.DataFrame:
+    """A3: every compound (X_a, X_b) of the test states at Lx = L/2 (gas halves side by side).
+
+    ``out_example``: the first two selected states and their compound (the figure's panels).
+    """
     states, scorer = _setup(inputs, paper_a)
     t = states.table
     size, L = int(paper_a["render"]["size"]), float(paper_a["gas"]["L"])
@@ -106,7 +115,11 @@ def run_a3(inputs, paper_a: Mapping, a3: Mapping, seed: int, out_csv, out_fig) -
     write_csv(out_csv, df)
     rows = analyses.summary_a3(df, int(a3["max_quadruples"]), sample_seed(seed, "a3"))
     log.info("A3: %s", rows)
-    figures.plot_a3(df, rows, img[0], w[0], img[min(1, n - 1)], w[min(1, n - 1)], out_fig)
+    k2 = min(1, n - 1)
+    save_example(out_example, "a3",
+                 dict(paper_a=paper_a, a3=a3, seed=int(seed), states=_ids(states, pick[[0, k2]])),
+                 x_fhw=img[0], x2_fhw=img[k2],
+                 compound_fhw=cons.compound_x(img[0], w[0], img[k2], w[k2]))
     return df
 
 
@@ -115,8 +128,12 @@ def run_a3(inputs, paper_a: Mapping, a3: Mapping, seed: int, out_csv, out_fig) -
 # ---------------------------------------------------------------------------------------------
 
 
-def run_a4(inputs, paper_a: Mapping, a4: Mapping, seed: int, out_csv, out_fig) -> pd.DataFrame:
-    """A4: S~ of scaled states, pixel mask (paper) and count-exact (round(lam N) disks)."""
+def run_a4(inputs, paper_a: Mapping, a4: Mapping, seed: int, out_csv,
+           out_example) -> pd.DataFrame:
+    """A4: S~ of scaled states, pixel mask (paper) and count-exact (round(lam N) disks).
+
+    ``out_example``: one state masked to ``A4_EXAMPLE_LAM`` X along each direction.
+    """
     states, scorer = _setup(inputs, paper_a)
     t = states.table
     gas, rnd = paper_a["gas"], paper_a["render"]
@@ -163,8 +180,12 @@ def run_a4(inputs, paper_a: Mapping, a4: Mapping, seed: int, out_csv, out_fig) -
     summary = analyses.summary_a4(df)
     log.info("A4: %s", summary)
     i0 = int(pick[len(pick) // 2])
-    figures.plot_a4(analyses.a4_rates(df), summary, states.img(i0), int(t.w_gas.iloc[i0]),
-                    out_fig)
+    x0, w0 = states.img(i0), int(t.w_gas.iloc[i0])
+    save_example(out_example, "a4",
+                 dict(paper_a=paper_a, a4=a4, seed=int(seed), state=_ids(states, [i0])[0]),
+                 scaled_dfhw=np.stack([cons.scale(x0, w0, A4_EXAMPLE_LAM, d)
+                                       for d in cons.DIRECTIONS]),
+                 directions=np.array(cons.DIRECTIONS), lam=A4_EXAMPLE_LAM)
     return df
 
 
@@ -173,7 +194,7 @@ def run_a4(inputs, paper_a: Mapping, a4: Mapping, seed: int, out_csv, out_fig) -
 # ---------------------------------------------------------------------------------------------
 
 
-def run_a5(inputs, paper_a: Mapping, out_csv, out_fig) -> pd.DataFrame:
+def run_a5(inputs, paper_a: Mapping, out_csv) -> pd.DataFrame:
     """A5: S~ of split and recombined states (from the per-process A5 MD artifacts)."""
     states, scorer = _setup(inputs, paper_a)
     key = states.table.set_index(["process", "state"])
@@ -202,7 +223,6 @@ def run_a5(inputs, paper_a: Mapping, out_csv, out_fig) -> pd.DataFrame:
     write_csv(out_csv, df)
     rows = analyses.summary_a5(df)
     log.info("A5: %s", rows)
-    figures.plot_a5(df, rows, out_fig)
     return df
 
 
@@ -227,8 +247,24 @@ def z_pairs(S: np.ndarray, n_pairs: int, rng: np.random.Generator) -> list[tuple
     return pairs
 
 
-def run_a6(inputs, paper_a: Mapping, a6: Mapping, seed: int, out_csv, out_fig) -> pd.DataFrame:
-    """A6: S~ of (X, eps Z1) and (X, eps Z2) for every eps and (Z1, Z2) pair."""
+def zpair_role(S: np.ndarray, z1: int, z2: int) -> str:
+    """``max_min`` for (highest, lowest S~), ``min_max`` for the reverse, else ``random``."""
+    lo, hi = int(np.argmin(S)), int(np.argmax(S))
+    if lo != hi and (z1, z2) == (hi, lo):
+        return "max_min"
+    if lo != hi and (z1, z2) == (lo, hi):
+        return "min_max"
+    return "random"
+
+
+def run_a6(inputs, paper_a: Mapping, a6: Mapping, seed: int, out_csv,
+           out_example) -> pd.DataFrame:
+    """A6: S~ of (X, eps Z1) and (X, eps Z2) for every eps and (Z1, Z2) pair.
+
+    a6.csv also holds, per row, the dust states' own S~ (``z1_S``, ``z2_S``) and the pair's
+    :func:`zpair_role`. ``out_example``: the first sampled X with Z1 of the first pair embedded
+    at the middle one of the sorted eps.
+    """
     states, scorer = _setup(inputs, paper_a)
     t = states.table
     size = int(paper_a["render"]["size"])
@@ -247,10 +283,12 @@ def run_a6(inputs, paper_a: Mapping, a6: Mapping, seed: int, out_csv, out_fig) -
                 wz = int(t.w_gas.iloc[z])
                 side = cons.dust_side_px(eps, wz, size)
                 g[name] = _ids(states, [z])[0]
+                g[f"{name}_S"] = float(t.S.iloc[z])
                 g[f"eps_{name}"] = side**2 / (wz * size)
                 g[f"S_{name}"] = scorer.map(
                     len(pick), lambda idx: cons.embed(img[idx], zimg[z], side),
                     f"A6 pair {k} eps {eps:g} {name}")
+            g["zpair_role"] = zpair_role(states.S, z1, z2)
             parts.append(g)
     df = pd.concat(parts, ignore_index=True)
     write_csv(out_csv, df)
@@ -259,8 +297,11 @@ def run_a6(inputs, paper_a: Mapping, a6: Mapping, seed: int, out_csv, out_fig) -
     z1, z2 = zp[0]
     eps_show = sorted(a6["eps"])[len(a6["eps"]) // 2]
     side = cons.dust_side_px(eps_show, int(t.w_gas.iloc[z1]), size)
-    example = cons.embed(img[0], states.img(z1), side)
-    figures.plot_a6(analyses.a6_rates(df), rows, example, eps_show, out_fig, side)
+    save_example(out_example, "a6",
+                 dict(paper_a=paper_a, a6=a6, seed=int(seed), x=_ids(states, pick[:1])[0],
+                      z=_ids(states, [z1])[0]),
+                 embedded_fhw=cons.embed(img[0], states.img(z1), side), eps=float(eps_show),
+                 side_px=int(side))
     return df
 
 
@@ -282,8 +323,8 @@ def same_n_pairs(N: np.ndarray, n_pairs: int, rng: np.random.Generator) -> np.nd
     return np.array(out, np.int64).reshape(-1, 2)
 
 
-def run_additivity(inputs, paper_a: Mapping, add: Mapping, seed: int, out_csv,
-                   out_fig) -> pd.DataFrame:
+def run_additivity(inputs, paper_a: Mapping, add: Mapping, seed: int,
+                   out_csv) -> pd.DataFrame:
     """Fig. 8: S~ of (lam X, (1 - lam) Y) for random same-N pairs, every lam and direction."""
     states, scorer = _setup(inputs, paper_a)
     t = states.table
@@ -312,7 +353,6 @@ def run_additivity(inputs, paper_a: Mapping, add: Mapping, seed: int, out_csv,
     write_csv(out_csv, df)
     summary = analyses.summary_additivity(df)
     log.info("additivity: %s", summary)
-    figures.plot_additivity(df, summary, out_fig)
     return df
 
 
@@ -332,8 +372,7 @@ def reference_compound(x1: np.ndarray, w1: int, x2: np.ndarray, w2: int, lam: fl
     return cons.scaled_compound(x1, w1, x2, w2, 1.0 - lam, direction)
 
 
-def run_canonical(inputs, paper_a: Mapping, can: Mapping, out_csv, out_curve,
-                  out_fig) -> pd.DataFrame:
+def run_canonical(inputs, paper_a: Mapping, can: Mapping, out_csv, out_curve) -> pd.DataFrame:
     """Eq. (1) for every test state, per N, with X*, X** = the lowest/highest-S~ test states."""
     states, scorer = _setup(inputs, paper_a)
     t = states.table
@@ -369,5 +408,4 @@ def run_canonical(inputs, paper_a: Mapping, can: Mapping, out_csv, out_curve,
     write_csv(out_curve, curve)
     rows = analyses.summary_canonical(df)
     log.info("canonical entropy: %s", rows)
-    figures.plot_canonical(df, curve, analyses.canonical_fits(df), out_fig)
     return df

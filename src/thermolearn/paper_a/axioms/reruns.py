@@ -27,7 +27,8 @@ from ...jobs import progress
 from ...provenance import provenance
 from ..md.engine import GasParams, MDState, Simulator
 from ..md.job import load_md, run_md_job
-from ..md.protocol import Segment, initial_state, run_process
+from ..md.process import initial_state, run_process
+from ..md.protocol import Segment
 from ..render import render_frames, write_images
 from .checks import a5_durations
 

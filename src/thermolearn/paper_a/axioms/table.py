@@ -13,9 +13,10 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ...io import write_csv, write_text
+from ...io import ArtifactError, write_csv, write_text
 from . import analyses
 from .analyses import sample_seed
+from .artifacts import read_samples
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,28 @@ def build_table(csvs: Mapping[str, str | Path], a3: Mapping, seed: int) -> pd.Da
     csvs : mapping with keys ``a1, a3, a4, a5, a6, additivity, canonical`` -> csv paths
     a3 : ``paper_a.axioms.a3`` config (``max_quadruples``)
     seed : master seed (the A3 quadruple sample when there are too many)
+
+    Raises
+    ------
+    ArtifactError
+        Naming the csv that is missing, lacks a column, or is inconsistent.
     """
-    read = {k: pd.read_csv(v) for k, v in csvs.items()}
     a3_seed = sample_seed(seed, "a3")
-    rows = (analyses.summary_a1(read["a1"]) + analyses.summary_a2()
-            + analyses.summary_a3(read["a3"], int(a3["max_quadruples"]), a3_seed)
-            + analyses.summary_a4(read["a4"]) + analyses.summary_a5(read["a5"])
-            + analyses.summary_a6(read["a6"]) + analyses.summary_additivity(read["additivity"])
-            + analyses.summary_canonical(read["canonical"]))
+    summaries = {
+        "a1": analyses.summary_a1,
+        "a3": lambda df: analyses.summary_a3(df, int(a3["max_quadruples"]), a3_seed),
+        "a4": analyses.summary_a4, "a5": analyses.summary_a5, "a6": analyses.summary_a6,
+        "additivity": analyses.summary_additivity, "canonical": analyses.summary_canonical,
+    }
+    rows = []
+    for name, summary in summaries.items():
+        df = read_samples(csvs[name], name)
+        try:
+            rows += summary(df)
+        except ValueError as exc:
+            raise ArtifactError(f"{csvs[name]}: {exc}") from None
+        if name == "a1":
+            rows += analyses.summary_a2()  # A2 holds by construction: no csv
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -17,6 +17,10 @@ and forces are synchronised on return. Pairs come from a half Verlet list (radiu
 since its build (exact on entry, then ``dt max|v|`` per step) exceeds ``skin / 2``; the force
 loop runs over an inner list filtered from it with a fifth of the skin, refiltered likewise.
 No ``prange``: at N ~ 2000 a step takes under 2 us, less than the per-step threading overhead.
+
+The interaction is written once (``_overlap_energy``, ``_wall_overlaps``, ``_kick_pair``) and
+inlined into every loop that needs it; :func:`compile_kernels` compiles them all before a timed
+or progress-reported run.
 """
 
 from __future__ import annotations
@@ -81,6 +85,66 @@ class MDState:
     def copy(self) -> "MDState":
         return MDState(self.pos_nd.copy(), self.vel_nd.copy(), float(self.Lx), float(self.t),
                        self.walls_axis.copy(), self.walls_pos.copy())
+
+
+# -------------------------------------------------------------------------------------------
+# The interaction (Eq. 3), written once
+# -------------------------------------------------------------------------------------------
+# Disks repel each other and the walls by their overlap o = (contact distance - distance)_+
+# (contact at 2R between two centres, at R between a centre and a wall): energy C/2 o^2, force
+# C o along the separation. The kernels below call these (inlined into their loops).
+
+
+@njit(cache=True)
+def _pos(a):
+    """``max(a, 0)`` as a plain select (vectorises; NaN gives 0, caught by the bounds check)."""
+    return a if a > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _overlap_energy(o, C):
+    """Energy ``C/2 o^2`` of an overlap ``o >= 0`` (units of kB T0)."""
+    return 0.5 * C * o * o
+
+
+@njit(cache=True, inline="always")
+def _piston_overlap_of(x, Lx, R):
+    """Overlap ``(R - (Lx - x))_+`` of a disk centred at ``x`` with the piston at ``Lx``."""
+    return _pos(R - (Lx - x))
+
+
+@njit(cache=True, inline="always")
+def _wall_overlaps(x, y, Lx, L, R):
+    """Overlaps of a disk centred at ``(x, y)`` with the container's walls.
+
+    Returns
+    -------
+    ox, oy, op : float
+        The walls (``x = 0``, piston ``x = Lx``, ``y = 0``, ``y = L``) push the disk with the
+        force ``C (ox, oy)``; ``op >= 0`` is its overlap with the piston, which it pushes with
+        ``C op`` along +x.
+    """
+    op = _piston_overlap_of(x, Lx, R)
+    return _pos(R - x) - op, _pos(R - y) - _pos(R - (L - y)), op
+
+
+# not inline="always": numba's IR inlining of array arguments costs ~15% of the step (LLVM
+# inlines it anyway, without that cost; benchmarks/md_throughput.py)
+@njit(cache=True)
+def _kick_pair(i, j, dx, dy, d2max, two_r, ck, vx_n, vy_n):
+    """``v_i += ck (2R - r) / r (dx, dy)`` and ``v_j -=`` the same if ``r^2 < d2max = (2R)^2``.
+
+    ``(dx, dy) = r_i - r_j``; ``two_r = 2R``. With ``ck = C`` this adds the pair force to force
+    arrays ``vx_n, vy_n``; with ``ck = C dt / m`` it is a velocity kick.
+    """
+    r2 = dx * dx + dy * dy
+    if r2 < d2max:
+        r = np.sqrt(r2)
+        f = ck * (two_r - r) / r
+        vx_n[i] += f * dx
+        vy_n[i] += f * dy
+        vx_n[j] -= f * dx
+        vy_n[j] -= f * dy
 
 
 # -------------------------------------------------------------------------------------------
@@ -226,70 +290,52 @@ def build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j):
 
 
 @njit(cache=True)
-def _wall_force(pos_nd, force_nd, Lx, L, R, C, walls_axis, walls_pos):
-    """Set ``force_nd`` to the wall forces; return the force of the gas on the piston (+x)."""
-    fp = 0.0
-    for i in range(pos_nd.shape[0]):
-        x = pos_nd[i, 0]
-        y = pos_nd[i, 1]
-        op = max(R - (Lx - x), 0.0)
-        force_nd[i, 0] = C * (max(R - x, 0.0) - op)
-        force_nd[i, 1] = C * (max(R - y, 0.0) - max(R - (L - y), 0.0))
-        fp += C * op
-    _internal_walls(pos_nd, force_nd, R, C, walls_axis, walls_pos)
-    return fp
-
-
-@njit(cache=True)
-def _internal_walls(pos_nd, force_nd, R, C, walls_axis, walls_pos):
-    for w in range(walls_axis.shape[0]):
-        ax = walls_axis[w]
-        c = walls_pos[w]
-        for i in range(pos_nd.shape[0]):
-            s = pos_nd[i, ax] - c
-            d = abs(s)
-            if d < R:
-                force_nd[i, ax] += C * (R - d) * (1.0 if s >= 0.0 else -1.0)
-
-
-@njit(cache=True)
-def _pair_forces(pos_nd, force_nd, pairs_i, pairs_j, npairs, R, C):
-    d2max = 4.0 * R * R
-    for p in range(npairs):
-        i = pairs_i[p]
-        j = pairs_j[p]
-        dx = pos_nd[i, 0] - pos_nd[j, 0]
-        dy = pos_nd[i, 1] - pos_nd[j, 1]
-        r2 = dx * dx + dy * dy
-        if r2 < d2max:
-            r = np.sqrt(r2)
-            f = C * (2.0 * R - r) / r
-            force_nd[i, 0] += f * dx
-            force_nd[i, 1] += f * dy
-            force_nd[j, 0] -= f * dx
-            force_nd[j, 1] -= f * dy
-
-
-@njit(cache=True)
 def compute_forces(pos_nd, Lx, L, R, C, walls_axis, walls_pos):
-    """All forces by direct O(N^2) summation (reference for tests and for the first step)."""
+    """All forces by direct O(N^2) summation over pairs (the reference for the pair lists).
+
+    Returns
+    -------
+    force_nd : ndarray, shape (N, 2)
+        Force on every disk (units of kB T0 / R).
+    fp : float
+        Force of the gas on the piston (+x).
+    """
     n = pos_nd.shape[0]
-    force_nd = np.empty((n, 2))
-    fp = _wall_force(pos_nd, force_nd, Lx, L, R, C, walls_axis, walls_pos)
+    x_n = pos_nd[:, 0].copy()
+    y_n = pos_nd[:, 1].copy()
+    fx_n = np.empty(n)
+    fy_n = np.empty(n)
+    fp = _wall_forces(x_n, y_n, fx_n, fy_n, Lx, L, R, C, walls_axis, walls_pos)
     d2max = 4.0 * R * R
     for i in range(n):
         for j in range(i + 1, n):
-            dx = pos_nd[i, 0] - pos_nd[j, 0]
-            dy = pos_nd[i, 1] - pos_nd[j, 1]
-            r2 = dx * dx + dy * dy
-            if r2 < d2max:
-                r = np.sqrt(r2)
-                f = C * (2.0 * R - r) / r
-                force_nd[i, 0] += f * dx
-                force_nd[i, 1] += f * dy
-                force_nd[j, 0] -= f * dx
-                force_nd[j, 1] -= f * dy
-    return force_nd, fp
+            _kick_pair(i, j, x_n[i] - x_n[j], y_n[i] - y_n[j], d2max, 2.0 * R, C, fx_n, fy_n)
+    return _stack_xy(fx_n, fy_n), fp
+
+
+@njit(cache=True)
+def listed_forces(pos_nd, Lx, L, R, C, walls_axis, walls_pos, pairs_i, pairs_j, npairs):
+    """All forces with the pair sum over a pair list (which must cover all r < 2R).
+
+    Returns ``(force_nd, fp)`` as :func:`compute_forces`.
+    """
+    n = pos_nd.shape[0]
+    x_n = pos_nd[:, 0].copy()
+    y_n = pos_nd[:, 1].copy()
+    fx_n = np.empty(n)
+    fy_n = np.empty(n)
+    fp = _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx, L, R, C, walls_axis,
+                    walls_pos)
+    return _stack_xy(fx_n, fy_n), fp
+
+
+@njit(cache=True)
+def _stack_xy(x_n, y_n):
+    """The (N, 2) array of two per-axis arrays."""
+    out_nd = np.empty((x_n.shape[0], 2))
+    out_nd[:, 0] = x_n
+    out_nd[:, 1] = y_n
+    return out_nd
 
 
 @njit(cache=True)
@@ -302,11 +348,11 @@ def potential_energy_kernel(pos_nd, Lx, L, R, C, walls_axis, walls_pos, pairs_i,
         for d in (x, Lx - x, y, L - y):
             o = R - d
             if o > 0.0:
-                u += 0.5 * C * o * o
+                u += _overlap_energy(o, C)
         for w in range(walls_axis.shape[0]):
             o = R - abs(pos_nd[i, walls_axis[w]] - walls_pos[w])
             if o > 0.0:
-                u += 0.5 * C * o * o
+                u += _overlap_energy(o, C)
     d2max = 4.0 * R * R
     for p in range(npairs):
         i = pairs_i[p]
@@ -315,18 +361,11 @@ def potential_energy_kernel(pos_nd, Lx, L, R, C, walls_axis, walls_pos, pairs_i,
         dy = pos_nd[i, 1] - pos_nd[j, 1]
         r2 = dx * dx + dy * dy
         if r2 < d2max:
-            o = 2.0 * R - np.sqrt(r2)
-            u += 0.5 * C * o * o
+            u += _overlap_energy(2.0 * R - np.sqrt(r2), C)
     return u
 
 
 # --- the time-stepping loop, on contiguous x / y arrays (structure of arrays) -------------
-
-
-@njit(cache=True)
-def _pos(a):
-    """``max(a, 0)`` as a plain select (vectorises; NaN gives 0, caught by the bounds check)."""
-    return a if a > 0.0 else 0.0
 
 
 V2_SCALE = 1048576.0  # 2^20: squared speeds are reduced as integers v^2 * V2_SCALE
@@ -364,12 +403,12 @@ def _drift_walls(x_n, y_n, vx_n, vy_n, kick, dt, Lx, L, R, C):
         x_n[i] = x
         y_n[i] = y
         n_out += not ((x >= 0.0) & (x <= Lx) & (y >= 0.0) & (y <= L))
-        op = _pos(R - (Lx - x))
+        ox, oy, op = _wall_overlaps(x, y, Lx, L, R)
         touch = op > 0.0
         lo = min(lo, i if touch else n)
         hi = max(hi, i if touch else -1)
-        vx_n[i] = vx + ck * (_pos(R - x) - op)
-        vy_n[i] = vy + ck * (_pos(R - y) - _pos(R - (L - y)))
+        vx_n[i] = vx + ck * ox
+        vy_n[i] = vy + ck * oy
     return q_max, n_out, lo, hi
 
 
@@ -405,7 +444,7 @@ def _piston_overlap(x_n, Lx, R, lo, hi):
     """``sum_i max(R - (Lx - x_i), 0)`` over disks ``lo..hi`` (in index order)."""
     s = 0.0
     for i in range(lo, hi + 1):
-        s += _pos(R - (Lx - x_n[i]))
+        s += _piston_overlap_of(x_n[i], Lx, R)
     return s
 
 
@@ -413,20 +452,12 @@ def _piston_overlap(x_n, Lx, R, lo, hi):
 def _pair_kick(x_n, y_n, vx_n, vy_n, pairs_i, pairs_j, npairs, kick, R, C):
     """``v += kick * F_pair`` over the listed pairs (``kick = 1`` accumulates forces)."""
     d2max = 4.0 * R * R
+    two_r = 2.0 * R
     ck = kick * C
     for p in range(npairs):
         i = pairs_i[p]
         j = pairs_j[p]
-        dx = x_n[i] - x_n[j]
-        dy = y_n[i] - y_n[j]
-        r2 = dx * dx + dy * dy
-        if r2 < d2max:
-            r = np.sqrt(r2)
-            f = ck * (2.0 * R - r) / r
-            vx_n[i] += f * dx
-            vy_n[i] += f * dy
-            vx_n[j] -= f * dx
-            vy_n[j] -= f * dy
+        _kick_pair(i, j, x_n[i] - x_n[j], y_n[i] - y_n[j], d2max, two_r, ck, vx_n, vy_n)
 
 
 @njit(cache=True)
@@ -445,20 +476,25 @@ def _internal_walls_kick(x_n, y_n, vx_n, vy_n, kick, R, C, walls_axis, walls_pos
 
 
 @njit(cache=True)
+def _wall_forces(x_n, y_n, fx_n, fy_n, Lx, L, R, C, walls_axis, walls_pos):
+    """Set ``fx_n, fy_n`` to the forces of all walls; return the gas's force on the piston."""
+    fp = 0.0
+    for i in range(x_n.shape[0]):
+        ox, oy, op = _wall_overlaps(x_n[i], y_n[i], Lx, L, R)
+        fx_n[i] = C * ox
+        fy_n[i] = C * oy
+        fp += op
+    _internal_walls_kick(x_n, y_n, fx_n, fy_n, 1.0, R, C, walls_axis, walls_pos)
+    return C * fp
+
+
+@njit(cache=True)
 def _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx, L, R, C, walls_axis,
                walls_pos):
     """Set ``fx_n, fy_n`` to all forces (listed pairs); return the gas's force on the piston."""
-    fp = 0.0
-    for i in range(x_n.shape[0]):
-        x = x_n[i]
-        y = y_n[i]
-        op = _pos(R - (Lx - x))
-        fx_n[i] = C * (_pos(R - x) - op)
-        fy_n[i] = C * (_pos(R - y) - _pos(R - (L - y)))
-        fp += op
-    _internal_walls_kick(x_n, y_n, fx_n, fy_n, 1.0, R, C, walls_axis, walls_pos)
+    fp = _wall_forces(x_n, y_n, fx_n, fy_n, Lx, L, R, C, walls_axis, walls_pos)
     _pair_kick(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, 1.0, R, C)
-    return C * fp
+    return fp
 
 
 INNER_SKIN_FRACTION = 0.2  # skin of the inner pair list, as a fraction of the outer skin
@@ -667,10 +703,8 @@ class Simulator:
             npairs = build_pair_list(st.pos_nd, p.L, 2 * p.R + p.skin, self._pi, self._pj)
         self._npairs = npairs
         self._ref = st.pos_nd.copy()
-        self._force = np.zeros_like(st.pos_nd)
-        self._fp = _wall_force(st.pos_nd, self._force, st.Lx, p.L, p.R, p.C, st.walls_axis,
-                               st.walls_pos)
-        _pair_forces(st.pos_nd, self._force, self._pi, self._pj, npairs, p.R, p.C)
+        self._force, self._fp = listed_forces(st.pos_nd, st.Lx, p.L, p.R, p.C, st.walls_axis,
+                                              st.walls_pos, self._pi, self._pj, npairs)
 
     def advance(self, Lx_a: float, Lx_b: float, k0: int, k1: int, n_seg: int) -> None:
         """Steps ``k0..k1`` of a segment in which the piston goes linearly from Lx_a to Lx_b."""
@@ -721,3 +755,26 @@ class Simulator:
 
     def energy(self) -> float:
         return self.kinetic() + self.potential()
+
+
+_KERNELS_COMPILED = False
+
+
+def compile_kernels() -> None:
+    """Compile the kernels of a run, or load them from numba's on-disk cache, once per process.
+
+    Numba compiles a kernel at its first call (up to a minute without a cache). Call this before
+    a progress bar or a timer starts, so that neither counts the compilation as integration:
+    a tqdm bar would otherwise take the first chunk's rate, compilation included, for the step
+    rate and show an ETA of hours for a job of seconds. A few steps of two disks in a small box
+    compile every kernel for the argument types of every run.
+    """
+    global _KERNELS_COMPILED
+    if _KERNELS_COMPILED:
+        return
+    st = MDState(pos_nd=np.array([[3.0, 5.0], [7.0, 5.0]]), vel_nd=np.zeros((2, 2)), Lx=10.0)
+    sim = Simulator(st, GasParams(L=10.0))
+    sim.move(9.5, 4)
+    sim.energy()
+    _KERNELS_COMPILED = True
+

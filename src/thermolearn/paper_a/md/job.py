@@ -1,4 +1,8 @@
-"""The per-process MD artifact: run one design row, write ``results/paper_a/md/<process>.npz``."""
+"""The per-process MD job: run one design row, write ``results/paper_a/md/<process>.npz``.
+
+The artifact's identity and reader are in :mod:`.artifact` (re-exported here), which the readers
+import without the engine.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ...io import load_npz, save_npz
+from ...io import save_npz
 from ...jobs import progress
 from ...provenance import provenance
-from .engine import GasParams
-from .protocol import initial_state, process_segments, run_process
+from .artifact import KIND, ROW_KEYS, load_md, md_config
+from .engine import GasParams, compile_kernels
+from .process import initial_state, run_process
+from .protocol import process_segments
 
 log = logging.getLogger(__name__)
 
-KIND = "paper_a.md_process"
-ROW_KEYS = ("process", "N", "v_push", "v_pull", "dL_push", "dL_pull", "seed")
-
-
-def md_config(paper_a: dict, row: dict, energy: float | None = None) -> dict:
-    """The config values an MD artifact depends on (their hash identifies the artifact)."""
-    cfg = {k: paper_a[k] for k in ("gas", "integrator", "protocol")}
-    cfg["process"] = {k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in ROW_KEYS}
-    if energy is not None:
-        cfg["process"]["energy"] = float(energy)
-    return cfg
-
+__all__ = ["KIND", "ROW_KEYS", "load_md", "md_config", "run_md_job"]
 
 def run_md_job(paper_a: dict, row: dict, out: str | Path, energy: float | None = None,
                show_progress: bool = True) -> None:
@@ -55,6 +50,7 @@ def run_md_job(paper_a: dict, row: dict, out: str | Path, energy: float | None =
     total = sum(s.n_steps for s in segs)
     log.info("process %s: N=%d, %d segments, %d states, %d steps", row["process"], row["N"],
              len(segs), sum(s.record for s in segs), total)
+    compile_kernels()  # before the bar: its rate and ETA must not count the JIT
     bar = progress(total, f"MD {row['process']}", disable=not show_progress)
     with bar:
         rec = run_process(state, params, segs, int(proto["n_frames"]), float(proto["dt_rec"]),
@@ -76,14 +72,3 @@ def run_md_job(paper_a: dict, row: dict, out: str | Path, energy: float | None =
         state_s=np.arange(len(rec.Lx_s)), N=np.array(int(row["N"])),
         piston_t=rec.piston_t, piston_Lx=rec.piston_Lx, piston_work=rec.piston_work,
     )
-
-
-def load_md(path: str | Path, paper_a: dict | None = None, row: dict | None = None,
-            arrays: bool | tuple[str, ...] = True, energy: float | None = None):
-    """Read an MD artifact; with ``paper_a`` and ``row`` also check it was made by them."""
-    from ...config import config_hash
-
-    expect = None
-    if paper_a is not None and row is not None:
-        expect = config_hash(md_config(paper_a, row, energy))
-    return load_npz(path, kind=KIND, config_hash=expect, arrays=arrays)

@@ -1,22 +1,18 @@
-"""The piston protocol of Paper A and the per-process MD job.
+"""The piston protocol of Paper A: a process as a schedule of piston moves and holds.
 
 A *process* (Paper A, Sec. III A): the piston starts at Lx = L; after an initial hold of t_eq it is
 pushed at v_push in moves of dL_push, each followed by a hold of t_hold, until Lx = Lx_min; then
 pulled back at v_pull in moves of dL_pull with holds until Lx = L. ``n_cycles`` such cycles. At
 the end of every hold (the initial one included) ``n_frames`` snapshots ``dt_rec`` apart are
 recorded, the last at the hold's end: one *microscopic state*.
+
+Pure arithmetic on the config (no integrator), so the process design imports it without the MD
+engine; :mod:`.process` runs a schedule.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Callable
-
-import numpy as np
-
-from .engine import BlowUpError, GasParams, MDState, Simulator
-from .initial import random_state
 
 
 @dataclass(frozen=True)
@@ -36,7 +32,8 @@ class Segment:
         return self.Lx_a == self.Lx_b
 
 
-def _steps(duration: float, dt: float) -> int:
+def steps_for(duration: float, dt: float) -> int:
+    """Integration steps of length ``dt`` in ``duration`` (nearest integer)."""
     return int(round(duration / dt))
 
 
@@ -54,14 +51,14 @@ def schedule(L: float, Lx_min: float, n_cycles: int, v_push: float, v_pull: floa
              dL_push: float, dL_pull: float, t_eq: float, t_hold: float,
              dt: float) -> list[Segment]:
     """The protocol as a list of segments (moves and recording holds)."""
-    segs = [Segment(L, L, _steps(t_eq, dt), True)]
+    segs = [Segment(L, L, steps_for(t_eq, dt), True)]
     Lx = L
     for _ in range(n_cycles):
         for v, target in [(v_push, x) for x in moves(L, Lx_min, dL_push)] + [
             (v_pull, x) for x in moves(Lx_min, L, dL_pull)
         ]:
-            segs.append(Segment(Lx, target, _steps(abs(target - Lx) / v, dt), False))
-            segs.append(Segment(target, target, _steps(t_hold, dt), True))
+            segs.append(Segment(Lx, target, steps_for(abs(target - Lx) / v, dt), False))
+            segs.append(Segment(target, target, steps_for(t_hold, dt), True))
             Lx = target
     return segs
 
@@ -70,121 +67,6 @@ def n_states(L: float, Lx_min: float, n_cycles: int, dL_push: float, dL_pull: fl
     """Number of recorded states of a process (1 + one per hold)."""
     per_cycle = round((L - Lx_min) / dL_push) + round((L - Lx_min) / dL_pull)
     return 1 + n_cycles * per_cycle
-
-
-@dataclass
-class ProcessRecord:
-    """Everything recorded along one process (see :func:`run_process` for shapes)."""
-
-    pos_sfnd: np.ndarray
-    pos_snd: np.ndarray
-    vel_snd: np.ndarray
-    time_sf: np.ndarray
-    ekin_sf: np.ndarray
-    epot_sf: np.ndarray
-    Lx_s: np.ndarray
-    work_s: np.ndarray
-    piston_t: np.ndarray
-    piston_Lx: np.ndarray
-    piston_work: np.ndarray
-
-
-def run_process(state: MDState, params: GasParams, segments: list[Segment], n_frames: int,
-                dt_rec: float, chunk_steps: int = 20000, max_energy_error: float = 1e-2,
-                progress: Callable[[int], None] | None = None,
-                walls_fixed: bool = False) -> ProcessRecord:
-    """Integrate ``state`` through ``segments`` and record the states.
-
-    Parameters
-    ----------
-    state : MDState
-        Initial phase point (modified in place).
-    params : GasParams
-    segments : list of Segment
-    n_frames, dt_rec
-        Snapshots per recorded hold and their spacing; the last is at the end of the hold.
-    chunk_steps : int
-        Steps between bookkeeping points (piston trajectory samples, energy checks, progress).
-    max_energy_error : float
-        Abort with :class:`BlowUpError` when the first law jumps: when ``E - W`` changes by more
-        than this fraction of E0 between two checks (every ``chunk_steps``). Verlet's error is a
-        bounded noise plus a slow random walk over millions of collisions; a blow-up is a jump.
-    progress : callable, optional
-        Called with the number of steps just done.
-
-    Returns
-    -------
-    ProcessRecord
-        With S recorded states, F = n_frames, N disks: ``pos_sfnd`` (S, F, N, 2) float32
-        snapshot positions; ``pos_snd``, ``vel_snd`` (S, N, 2) float64 exact phase point at each
-        state's last frame (restart point); ``time_sf``, ``ekin_sf``, ``epot_sf`` (S, F);
-        ``Lx_s`` (S,) piston position; ``work_s`` (S,) cumulative piston work at the state;
-        ``piston_t``, ``piston_Lx``, ``piston_work`` the piston trajectory sampled at segment
-        ends and every ``chunk_steps``.
-    """
-    sim = Simulator(state, params)
-    e0 = sim.energy()
-    rec_steps = _steps(dt_rec, params.dt)
-    frames: list = []
-    pos_s, vel_s, time_s, ekin_s, epot_s, Lx_s, work_s = [], [], [], [], [], [], []
-    traj_t, traj_Lx, traj_W = [state.t], [state.Lx], [0.0]
-
-    last = {"t": state.t, "e_minus_w": e0}
-
-    def check_energy():
-        e_minus_w = sim.energy() - sim.work
-        jump = abs(e_minus_w - last["e_minus_w"]) / abs(e0)
-        if not math.isfinite(jump) or jump > max_energy_error:
-            raise BlowUpError(
-                f"blow-up at t = {state.t:.3f}: the first-law balance E - W changed by "
-                f"{jump:.3g} E0 since t = {last['t']:.3f} (max_energy_error = "
-                f"{max_energy_error}); total first-law error |E - E0 - W| / E0 = "
-                f"{abs(e_minus_w - e0) / abs(e0):.3g}"
-            )
-        last.update(t=state.t, e_minus_w=e_minus_w)
-
-    def advance(seg: Segment, k0: int, k1: int):
-        k = k0
-        while k < k1:
-            kk = min(k1, k + chunk_steps)
-            sim.advance(seg.Lx_a, seg.Lx_b, k, kk, max(seg.n_steps, 1))
-            if progress is not None:
-                progress(kk - k)
-            k = kk
-            check_energy()
-            if k % chunk_steps == 0 or k == k1:
-                traj_t.append(state.t)
-                traj_Lx.append(state.Lx)
-                traj_W.append(sim.work)
-
-    for seg in segments:
-        if not seg.record:
-            advance(seg, 0, seg.n_steps)
-            continue
-        first = seg.n_steps - (n_frames - 1) * rec_steps
-        advance(seg, 0, first)
-        fr_pos, fr_t, fr_k, fr_u = [], [], [], []
-        for f in range(n_frames):
-            if f > 0:
-                advance(seg, first + (f - 1) * rec_steps, first + f * rec_steps)
-            fr_pos.append(state.pos_nd.astype(np.float32))
-            fr_t.append(state.t)
-            fr_k.append(sim.kinetic())
-            fr_u.append(sim.potential())
-        frames.append(np.stack(fr_pos))
-        time_s.append(fr_t)
-        ekin_s.append(fr_k)
-        epot_s.append(fr_u)
-        pos_s.append(state.pos_nd.copy())
-        vel_s.append(state.vel_nd.copy())
-        Lx_s.append(state.Lx)
-        work_s.append(sim.work)
-    return ProcessRecord(
-        pos_sfnd=np.stack(frames), pos_snd=np.stack(pos_s), vel_snd=np.stack(vel_s),
-        time_sf=np.array(time_s), ekin_sf=np.array(ekin_s), epot_sf=np.array(epot_s),
-        Lx_s=np.array(Lx_s), work_s=np.array(work_s), piston_t=np.array(traj_t),
-        piston_Lx=np.array(traj_Lx), piston_work=np.array(traj_W),
-    )
 
 
 def process_segments(paper_a: dict, row: dict) -> list[Segment]:
@@ -197,10 +79,3 @@ def process_segments(paper_a: dict, row: dict) -> list[Segment]:
         t_eq=float(proto["t_eq"]), t_hold=float(proto["t_hold"]),
         dt=float(paper_a["integrator"]["dt"]),
     )
-
-
-def initial_state(paper_a: dict, row: dict, energy: float | None = None) -> MDState:
-    """The seeded initial state of a design row (``energy`` rescales it, see random_state)."""
-    params = GasParams.from_config(paper_a)
-    rng = np.random.default_rng(int(row["seed"]))
-    return random_state(int(row["N"]), params, float(paper_a["gas"]["T0"]), rng, energy=energy)

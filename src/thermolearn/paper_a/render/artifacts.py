@@ -26,6 +26,7 @@ import pandas as pd
 from ...io import ArtifactError, atomic_path, write_json
 from ...jobs import progress
 from ...provenance import provenance
+from .frames import render_frames
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def write_images(path: str | Path, pos_sfnd: np.ndarray, paper_a: Mapping, meta_
     shape : tuple
         (S, F, size, size).
     """
-    from . import render_frames
-
     cfg = render_config(paper_a)
     r, L, R = cfg["render"], float(cfg["gas"]["L"]), float(cfg["gas"]["R"])
     n_s, n_f = pos_sfnd.shape[:2]
@@ -110,7 +109,7 @@ def render_process(md_path: str | Path, out: str | Path, paper_a: Mapping, row: 
     row : mapping
         The process's design row.
     """
-    from ..md.job import load_md
+    from ..md.artifact import load_md
 
     meta, data = load_md(md_path, paper_a, row, arrays=("pos_sfnd",))
     pos_sfnd = data["pos_sfnd"]
@@ -123,16 +122,16 @@ def render_process(md_path: str | Path, out: str | Path, paper_a: Mapping, row: 
     log.info("wrote %s, shape %s", out, shape)
 
 
-def load_images(path: str | Path, size: int | None = None,
-                n_frames: int | None = None) -> np.ndarray:
-    """Memory-map one process's images: uint8, shape (S, F, H, W).
+def load_images(path: str | Path, size: int | None = None, n_frames: int | None = None,
+                n_states: int | None = None) -> np.ndarray:
+    """Memory-map one process's images: uint8, shape (S, F, H, W). The only reader of the format.
 
     Parameters
     ----------
     path : path
         ``results/paper_a/images/<process>.npy``.
-    size, n_frames : int, optional
-        Expected H = W and F.
+    size, n_frames, n_states : int, optional
+        Expected H = W, F and S.
 
     Raises
     ------
@@ -159,6 +158,8 @@ def load_images(path: str | Path, size: int | None = None,
         raise ArtifactError(f"{path}: images are {img.shape[2]} px, expected size {size}")
     if n_frames is not None and img.shape[1] != n_frames:
         raise ArtifactError(f"{path}: {img.shape[1]} frames per state, expected {n_frames}")
+    if n_states is not None and img.shape[0] != n_states:
+        raise ArtifactError(f"{path}: {img.shape[0]} states, expected {n_states}")
     return img
 
 
@@ -207,7 +208,7 @@ def states_table(md_paths: Mapping[str, str | Path], paper_a: Mapping,
         states in the MD artifact's order. U = total energy and T = kinetic energy / N at the
         state's last frame; time = that frame's time.
     """
-    from ..md.job import load_md
+    from ..md.artifact import load_md
 
     keys = ("energy_sf", "ekin_sf", "time_sf", "Lx_s", "V_s", "state_s", "N")
     parts = []

@@ -26,6 +26,7 @@ import pandas as pd
 import torch
 
 from ...io import ArtifactError
+from ..render.artifacts import load_images
 
 N_GROUP = 16  # |D4 x Z2|
 
@@ -64,35 +65,6 @@ class StateSet:
         return np.arange(len(self.proc_s)) - self.offsets[self.proc_s]
 
 
-def read_images(path: str | Path, n_states: int | None = None, n_frames: int | None = None,
-                size: int | None = None) -> np.ndarray:
-    """Memory-map one process's rendered states and check them.
-
-    Parameters
-    ----------
-    path : path to ``results/paper_a/images/<process>.npy``, uint8 (S, F, H, W)
-    n_states, n_frames, size : int, optional
-        Expected S (rows of states.csv), F and H = W.
-
-    Raises
-    ------
-    ArtifactError
-        Naming ``path`` when it is missing, unreadable or of the wrong dtype/shape.
-    """
-    path = Path(path)
-    try:
-        img = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: cannot read images ({type(exc).__name__}: {exc})") from None
-    want = (n_states, n_frames, size, size)
-    if img.dtype != np.uint8 or img.ndim != 4 or any(
-            w is not None and w != s for w, s in zip(want, img.shape)):
-        raise ArtifactError(
-            f"{path}: images of dtype {img.dtype} and shape {img.shape}, expected uint8 "
-            f"(S, F, H, W) = {tuple('?' if w is None else w for w in want)}")
-    return img
-
-
 def load_states(states: pd.DataFrame, image_paths: Mapping[str, str | Path],
                 processes: Sequence[str], device: torch.device | str = "cpu",
                 n_frames: int | None = None, size: int | None = None) -> StateSet:
@@ -111,7 +83,8 @@ def load_states(states: pd.DataFrame, image_paths: Mapping[str, str | Path],
     for proc in processes:
         if proc not in image_paths:
             raise ArtifactError(f"no image file for process {proc}")
-        img = read_images(image_paths[proc], int(counts.get(proc, 0)), n_frames, size)
+        img = load_images(image_paths[proc], size=size, n_frames=n_frames,
+                          n_states=int(counts.get(proc, 0)))
         arr = np.ascontiguousarray(img)
         fp = zlib.crc32(arr.data, fp)
         arrays.append(arr)

@@ -16,7 +16,7 @@ import torch
 
 from ...io import ArtifactError, write_csv
 from ...jobs import progress
-from .data import read_images
+from ..render import load_images
 from .model import SiameseNet, resolve_device, score_tensor
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def score_processes(model: SiameseNet, states: pd.DataFrame, image_paths: Mappin
             order = states.loc[rows, "state"].to_numpy()
             if proc not in image_paths:
                 raise ArtifactError(f"no image file for process {proc}")
-            img = read_images(image_paths[proc], len(rows), n_frames, size)
+            img = load_images(image_paths[proc], size=size, n_frames=n_frames, n_states=len(rows))
             if sorted(order) != list(range(len(rows))):
                 raise ArtifactError(f"{image_paths[proc]}: states of {proc} in states.csv are "
                                     f"not 0..{len(rows) - 1}")

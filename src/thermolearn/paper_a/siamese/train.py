@@ -25,12 +25,15 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
-from ...io import atomic_path
+from ...io import atomic_path, write_json
 from ...jobs import progress
-from .data import N_GROUP, StateSet, gather_pairs, pair_metrics, sample_pairs
+from ...provenance import config_hash as hash_config, provenance
+from .. import published
+from .data import N_GROUP, StateSet, gather_pairs, load_states, pair_metrics, sample_pairs
 from .model import SiameseNet, autocast, bf16_native, resolve_device, score_tensor, to_input
 
 log = logging.getLogger(__name__)
@@ -272,9 +275,6 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
     return TrainResult(model, history, best["epoch"], len(history), stopped, resumed_from)
 
 
-PAPER_TEST = {"loss": 0.1041, "accuracy": 0.9534}  # Paper A, Sec. III B
-
-
 def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, states_csv: str | Path,
                      image_paths: dict[str, str | Path], out_model: str | Path,
                      out_metrics: str | Path, checkpoint: str | Path) -> dict:
@@ -295,13 +295,6 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
     -------
     dict, the metrics written.
     """
-    import pandas as pd
-
-    from ...config import config_hash as _hash
-    from ...io import write_json
-    from ...provenance import provenance
-    from .data import load_states
-
     t0 = time.time()
     settings = TrainSettings.from_config(train_cfg)
     device = resolve_device(settings.device)
@@ -331,11 +324,11 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
              " (amp set, but this CPU has no native bfloat16)"
              if settings.amp and not bf16_native(device) else "")
     res = train(settings, seed, sets["train"], sets["val"], size, n_frames,
-                checkpoint=checkpoint, config_hash=_hash(cfg))
+                checkpoint=checkpoint, config_hash=hash_config(cfg))
     test = evaluate(res.model, sets["test"], settings.eval_batch_size)
     best = res.history[res.best_epoch - 1] if res.best_epoch > 0 else {}
     log.info("test: loss %.4f accuracy %.4f over %d pairs (paper: %.4f, %.4f)", test["loss"],
-             test["accuracy"], test["n_pairs"], PAPER_TEST["loss"], PAPER_TEST["accuracy"])
+             test["accuracy"], test["n_pairs"], published.TEST["loss"], published.TEST["accuracy"])
     metrics = {
         "meta": provenance("paper_a.siamese_metrics", cfg),
         "test_loss": test["loss"], "test_accuracy": test["accuracy"],
@@ -353,7 +346,7 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
         "n_states": {k: int(len(v.proc_s)) for k, v in sets.items()},
         "train_pairs_per_epoch": int((sets["train"].n_states_p >= 2).sum())
         * settings.pairs_per_process,
-        "paper": PAPER_TEST,
+        "paper": published.TEST,
     }
     state = {k: v.detach().cpu() for k, v in res.model.state_dict().items()}
     with atomic_path(out_model) as tmp:
