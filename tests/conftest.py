@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,15 @@ def job_counts(output: str) -> dict[str, int]:
                 counts[parts[0]] = int(parts[1])
             break
     return counts
+
+
+def edit_source(path: Path) -> None:
+    """A real source edit: a comment appended, mtime ahead (Snakemake and the code fingerprints
+    compare content, so a bare touch is no change)."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n# edited by a test\n")
+    later = time.time() + 5
+    os.utime(path, (later, later))
 
 
 def dry_run_jobs(workdir: Path, *args: str) -> list[dict]:

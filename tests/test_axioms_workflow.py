@@ -13,7 +13,6 @@ import itertools
 import math
 import os
 import re
-import time
 
 import matplotlib.pyplot as plt
 import matplotlib.text
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import clone_run, job_counts, snakemake
+from conftest import clone_run, edit_source, job_counts, snakemake
 from thermolearn.checks import load_config
 from thermolearn.io import load_npz
 from thermolearn.paper_a.axioms import figures
@@ -207,12 +206,6 @@ def test_one_figure_rebuilds_alone(run):
     assert "gpu=" not in out
 
 
-def edit(path):
-    """A real source edit (Snakemake compares checksums: a bare touch is not a change)."""
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("\n# edited by a test\n")
-    later = time.time() + 5
-    os.utime(path, (later, later))
 
 
 def planned(wd):
@@ -225,7 +218,7 @@ def planned(wd):
 def test_figure_code_edit_reruns_only_the_figures(smoke_clone):
     wd = smoke_clone
     assert planned(wd) == {}
-    edit(wd / "src/thermolearn/paper_a/axioms/figures.py")
+    edit_source(wd / "src/thermolearn/paper_a/axioms/figures.py")
     assert planned(wd) == FIGURE_RULES
 
 
@@ -234,7 +227,7 @@ def test_analyses_edit_reruns_what_uses_them(smoke_clone):
     the table: all of them rerun, and nothing else."""
     wd = smoke_clone
     assert planned(wd) == {}
-    edit(wd / "src/thermolearn/paper_a/axioms/analyses.py")
+    edit_source(wd / "src/thermolearn/paper_a/axioms/analyses.py")
     assert planned(wd) == {**COMPUTE_RULES, **FIGURE_RULES, "paper_a_axioms_table": 1}
 
 

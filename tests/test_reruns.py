@@ -7,14 +7,12 @@ reads their outputs, and nothing else.
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, dry_run_jobs, snakemake
+from conftest import REPO, dry_run_jobs, edit_source, snakemake
 from thermolearn.codegraph import import_closure
 
 pytestmark = pytest.mark.workflow
@@ -22,12 +20,6 @@ pytestmark = pytest.mark.workflow
 SMOKE = ["--configfile", "presets/smoke.yaml"]
 
 
-def edit(path: Path) -> None:
-    """A real source edit (Snakemake and the fingerprints compare content: a touch is no change)."""
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("\n# edited by a test\n")
-    later = time.time() + 5
-    os.utime(path, (later, later))
 
 
 def planned(wd: Path) -> dict[str, list[str]]:
@@ -67,7 +59,7 @@ def test_up_to_date_copy_plans_nothing(smoke_clone):
 
 
 def test_plotting_edit_plans_only_figure_rules(smoke_clone):
-    edit(smoke_clone / "src/thermolearn/plotting.py")
+    edit_source(smoke_clone / "src/thermolearn/plotting.py")
     jobs = planned(smoke_clone)
     assert jobs, "an edit of plotting.py must redraw the figures"
     not_figures = {rule for rule, outs in jobs.items() if not is_figure(outs)}
@@ -79,14 +71,14 @@ def test_plotting_edit_plans_only_figure_rules(smoke_clone):
 @pytest.mark.parametrize("module", ["thermolearn/paper_b/figures.py",
                                     "thermolearn/paper_a/siamese/plots.py"])
 def test_figure_module_edit_plans_only_its_figures(smoke_clone, module):
-    edit(smoke_clone / "src" / module)
+    edit_source(smoke_clone / "src" / module)
     jobs = planned(smoke_clone)
     assert jobs and all(is_figure(outs) for outs in jobs.values()), sorted(jobs)
     assert set(jobs) == importers(module)
 
 
 def test_paper_b_edit_plans_no_paper_a_job(smoke_clone):
-    edit(smoke_clone / "src/thermolearn/paper_b/hfunc.py")
+    edit_source(smoke_clone / "src/thermolearn/paper_b/hfunc.py")
     jobs = planned(smoke_clone)
     assert "paper_b_simulate" in jobs and "paper_b_train" in jobs
     assert not [rule for rule in jobs if rule.startswith("paper_a")], sorted(jobs)
@@ -94,7 +86,7 @@ def test_paper_b_edit_plans_no_paper_a_job(smoke_clone):
 
 def test_config_layer_edit_reruns_everything_that_imports_it(smoke_clone):
     # io.py is imported by every stage: every compute rule reruns (the fingerprints see it)
-    edit(smoke_clone / "src/thermolearn/io.py")
+    edit_source(smoke_clone / "src/thermolearn/io.py")
     jobs = planned(smoke_clone)
     assert {"paper_a_md", "paper_a_train", "paper_b_simulate", "paper_b_train"} <= set(jobs)
 

@@ -6,12 +6,10 @@ dependent jobs: an engine edit the MD and everything downstream of it, a figure 
 
 from __future__ import annotations
 
-import os
-import time
 
 import pytest
 
-from conftest import clone_run, job_counts, snakemake
+from conftest import clone_run, edit_source, job_counts, snakemake
 from thermolearn.checks import load_config
 from thermolearn.paper_a.design import make_design
 from thermolearn.paper_a.md.job import load_md
@@ -46,12 +44,6 @@ def dry_counts(wd, *args):
     return counts
 
 
-def edit(path):
-    """A real source edit (Snakemake compares checksums: a bare touch is not a change)."""
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("\n# edited by a test\n")
-    later = time.time() + 5
-    os.utime(path, (later, later))
 
 
 def test_paper_scale_plans_448_md_jobs(smoke_repo):
@@ -106,7 +98,7 @@ def test_engine_edit_plans_exactly_the_md_and_its_downstream(smoke_clone):
     config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
     assert dry_counts(wd, *SMOKE) == {}
     downstream = dry_counts(wd, *SMOKE, "--forcerun", *MD_RULES)
-    edit(wd / "src" / "thermolearn" / "paper_a" / "md" / "engine.py")
+    edit_source(wd / "src" / "thermolearn" / "paper_a" / "md" / "engine.py")
     counts = dry_counts(wd, *SMOKE)
     assert counts == downstream
     assert counts["paper_a_md"] == len(make_design(config)) and counts["paper_a_relaxation"] == 1
@@ -123,6 +115,6 @@ def test_figure_module_edit_plans_only_the_figures(smoke_clone):
     three figure rules and no computation."""
     wd = smoke_clone
     for module in FIGURE_MODULES:
-        edit(wd / "src" / "thermolearn" / module)
+        edit_source(wd / "src" / "thermolearn" / module)
     assert dry_counts(wd, *SMOKE) == {"paper_a_fig7": 1, "paper_a_fig7_gap": 1,
                                       "paper_a_relaxation_figure": 1}

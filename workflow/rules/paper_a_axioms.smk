@@ -8,9 +8,9 @@ TEST_PROCESSES = [p for p in PROCESSES if DESIGN_ROWS[p]["split"] == "test"]
 AXIOMS = PAPER_A["axioms"]
 # what every scoring rule reads: the test states, their images, the network
 AXIOM_INPUTS = dict(
-    scores=out("paper_a/model/scores.csv"),
-    model=out("paper_a/model/siamese.pt"),
-    images=expand(out("paper_a/images/{process}.npy"), process=TEST_PROCESSES),
+    scores=rules.paper_a_scores.output.scores,
+    model=rules.paper_a_train.output.model,
+    images=expand(rules.paper_a_images.output.images, process=TEST_PROCESSES),
 )
 SCORING = {
     "gas": {k: PAPER_A["gas"][k] for k in ("L", "R")},
@@ -46,7 +46,7 @@ rule paper_a_axiom_a1_md:
 
 rule paper_a_axiom_a1_images:
     input:
-        md=out("paper_a/axioms/a1/md/{process}.npz"),
+        md=rules.paper_a_axiom_a1_md.output[0],
         code=code_of("paper_a_axiom_a1_images"),
     output:
         images=out("paper_a/axioms/a1/images/{process}.npy"),
@@ -73,7 +73,7 @@ rule paper_a_axiom_a1:
     input:
         **AXIOM_INPUTS,
         reruns=expand(
-            out("paper_a/axioms/a1/images/{process}.npy"), process=TEST_PROCESSES
+            rules.paper_a_axiom_a1_images.output.images, process=TEST_PROCESSES
         ),
         code=code_of("paper_a_axiom_a1"),
     output:
@@ -124,7 +124,7 @@ rule paper_a_axiom_a3:
 rule paper_a_axiom_a4:
     input:
         **AXIOM_INPUTS,
-        md=expand(out("paper_a/md/{process}.npz"), process=TEST_PROCESSES),
+        md=expand(rules.paper_a_md.output.md, process=TEST_PROCESSES),
         code=code_of("paper_a_axiom_a4"),
     output:
         csv=out("paper_a/axioms/a4.csv"),
@@ -150,7 +150,7 @@ rule paper_a_axiom_a4:
 
 rule paper_a_axiom_a5_md:
     input:
-        md=out("paper_a/md/{process}.npz"),
+        md=rules.paper_a_md.output.md,
         code=code_of("paper_a_axiom_a5_md"),
     output:
         out("paper_a/axioms/a5/{process}.npz"),
@@ -178,7 +178,7 @@ rule paper_a_axiom_a5_md:
 rule paper_a_axiom_a5:
     input:
         **AXIOM_INPUTS,
-        splits=expand(out("paper_a/axioms/a5/{process}.npz"), process=TEST_PROCESSES),
+        splits=expand(rules.paper_a_axiom_a5_md.output[0], process=TEST_PROCESSES),
         code=code_of("paper_a_axiom_a5"),
     output:
         csv=out("paper_a/axioms/a5.csv"),

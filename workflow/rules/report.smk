@@ -12,7 +12,7 @@ CONFIG_FILES = ["config.yaml"] + [
 rule reproduction:
     input:
         metrics=rules.paper_a_train.output.metrics,
-        axioms=out("paper_a/axioms/axioms.csv"),
+        axioms=rules.paper_a_axioms_table.output.csv,
         entropy_fit=rules.paper_a_entropy_fit.output.table,
         gaps=rules.paper_a_entropy_gap.output.table,
         table2=rules.paper_b_table2.output[0],

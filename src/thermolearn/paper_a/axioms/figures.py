@@ -311,11 +311,17 @@ def figure_a3(a3_csv: str | Path, example_npz: str | Path, a3: Mapping, seed: in
     plot_a3(df, rows, load_example(example_npz, "a3"), out)
 
 
+def _rates_figure(kind: str, plot, rates, summary, csv: str | Path, example_npz: str | Path,
+                  out: str | Path) -> None:
+    """A4 and A6: ``plot(rates, summary rows, example, out)`` from the samples and example."""
+    df = read_samples(csv, kind)
+    plot(_summary(rates, csv, df), _summary(summary, csv, df), load_example(example_npz, kind),
+         out)
+
+
 def figure_a4(a4_csv: str | Path, example_npz: str | Path, out: str | Path) -> None:
     """The ``paper_a_axiom_a4_figure`` rule, from a4.csv and a4_example.npz."""
-    df = read_samples(a4_csv, "a4")
-    plot_a4(_summary(analyses.a4_rates, a4_csv, df), _summary(analyses.summary_a4, a4_csv, df),
-            load_example(example_npz, "a4"), out)
+    _rates_figure("a4", plot_a4, analyses.a4_rates, analyses.summary_a4, a4_csv, example_npz, out)
 
 
 def figure_a5(a5_csv: str | Path, out: str | Path) -> None:
@@ -326,9 +332,7 @@ def figure_a5(a5_csv: str | Path, out: str | Path) -> None:
 
 def figure_a6(a6_csv: str | Path, example_npz: str | Path, out: str | Path) -> None:
     """The ``paper_a_axiom_a6_figure`` rule: Fig. 6 from a6.csv and a6_example.npz."""
-    df = read_samples(a6_csv, "a6")
-    plot_a6(_summary(analyses.a6_rates, a6_csv, df), _summary(analyses.summary_a6, a6_csv, df),
-            load_example(example_npz, "a6"), out)
+    _rates_figure("a6", plot_a6, analyses.a6_rates, analyses.summary_a6, a6_csv, example_npz, out)
 
 
 def figure_additivity(csv: str | Path, out: str | Path) -> None:
