@@ -33,6 +33,7 @@ import yaml
 from conftest import REPO, copy_repo, job_counts, snakemake
 from thermolearn.checks import load_config
 from thermolearn.io import load_npz
+from thermolearn.paper_a.design import make_design
 
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
 SLURM_CI = REPO / ".ci" / "slurm"
@@ -235,8 +236,9 @@ def slurm_run(cluster, tmp_path_factory):
     jobs = squeue_jobs(cluster.env)
     # The same config with the local executor, for the cheap jobs (numbers must agree).
     config = load_config(wd / "config.yaml", wd / "presets" / "smoke.yaml")
-    compare = [t for t in targets if re.search(r"processes\.csv$|md/p000\.npz$", t)]
-    compare += ["results/smoke/paper_b/runs/b000.npz", "results/smoke/paper_b/frame_rate_sweep.csv"]
+    processes = list(make_design(config).process)
+    compare = ["results/smoke/paper_a/processes.csv", f"results/smoke/paper_a/md/{processes[0]}.npz",
+               "results/smoke/paper_b/runs/b000.npz", "results/smoke/paper_b/frame_rate_sweep.csv"]
     t0 = time.monotonic()
     snakemake(local, *compare, *SMOKE)
     local_s = time.monotonic() - t0
@@ -246,6 +248,7 @@ def slurm_run(cluster, tmp_path_factory):
     (tmp_path_factory.getbasetemp() / "slurm_timings.json").write_text(json.dumps(timings))
     print("\nSLURM timings:", json.dumps(timings))
     return {"wd": wd, "local": local, "targets": targets, "jobs": jobs, "config": config,
+            "processes": processes,
             "compare": compare, "stderr": proc.stderr}
 
 
@@ -309,7 +312,7 @@ def test_every_job_ran_on_slurm_as_the_profile_asks(slurm_run):
     assert set(jobs.partition) == {"main", GPU_PARTITION}
     assert jobs.cpus.astype(int).max() <= os.cpu_count()
     # Grouping: the renderings (one job per process) went in fewer SLURM jobs.
-    n_images = sum(t.startswith("results/smoke/paper_a/images/") for t in slurm_run["targets"])
+    n_images = len(slurm_run["processes"])  # one rendering job per process
     render = jobs[rule.isin(["render", "group_render"]) | jobs.comment.str.contains("render")]
     assert n_images >= 2 and 1 <= len(render) < n_images, render
     assert "paper_a_images" not in set(rule)

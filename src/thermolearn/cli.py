@@ -18,7 +18,7 @@ from .io import ArtifactError
 
 def _check_config(args) -> int:
     config = load_config(*args.configs)
-    from .paper_a.design import make_design
+    from .paper_a.design import make_design  # here: keeps `thermolearn --help` quick
 
     design = make_design(config)
     print(f"config OK: {' + '.join(args.configs)}")
@@ -28,14 +28,14 @@ def _check_config(args) -> int:
 
 
 def _design(args) -> int:
-    from .paper_a.design import make_design
+    from .paper_a.design import make_design  # here: keeps `thermolearn --help` quick
 
     print(make_design(load_config(*args.configs)).to_string(index=False))
     return 0
 
 
 def _inspect(args) -> int:
-    from .inspection import describe
+    from .inspection import describe  # here: keeps the other commands quick
 
     failed = shown = 0
     for path in args.paths:

@@ -12,6 +12,7 @@ import copy
 from pathlib import Path
 from typing import Mapping
 
+import jsonschema
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +67,6 @@ def _dotted(path) -> str:
 
 
 def _schema_errors(config: Mapping, schema: Mapping) -> list[str]:
-    import jsonschema
-
     validator_cls = jsonschema.validators.validator_for(schema)
     validator = validator_cls(schema)
     messages = []

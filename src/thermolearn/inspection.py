@@ -10,6 +10,7 @@ Every failure is an :class:`~thermolearn.io.ArtifactError` that names the file.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
@@ -18,8 +19,13 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
+import yaml
+from PIL import Image, UnidentifiedImageError
 
 from .io import ArtifactError, load_npz
+from .paper_a.render.artifacts import KIND as IMAGES_KIND
+from .paper_a.render.artifacts import load_images, load_images_meta, sidecar_path
 
 MAX_ITEMS = 40  # keys/tensors listed before "... and N more"
 
@@ -98,7 +104,6 @@ def _npz(path: Path) -> Summary:
 
 
 def _npy(path: Path) -> Summary:
-    from .paper_a.render.artifacts import load_images, load_images_meta, sidecar_path
 
     side = sidecar_path(path)
     if not side.exists():
@@ -164,8 +169,6 @@ def _is_meta(obj) -> bool:
 
 
 def _json(path: Path) -> Summary:
-    from .paper_a.render.artifacts import KIND as IMAGES_KIND
-    from .paper_a.render.artifacts import load_images, load_images_meta
 
     try:
         data = json.loads(_text(path))
@@ -194,10 +197,6 @@ def _json(path: Path) -> Summary:
 
 
 def _table(path: Path) -> Summary:
-    import io
-
-    import pandas as pd
-
     text = _text(path)
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
@@ -216,7 +215,6 @@ def _table(path: Path) -> Summary:
 
 
 def _yaml(path: Path) -> Summary:
-    import yaml
 
     text = _text(path)
     header = []
@@ -269,7 +267,6 @@ def _html(path: Path) -> Summary:
 
 
 def _image(path: Path) -> Summary:
-    from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
@@ -285,7 +282,7 @@ def _image(path: Path) -> Summary:
 
 def _torch(path: Path) -> Summary:
     try:
-        import torch
+        import torch  # here: torch only for .pt files (start-up time)
     except ImportError:
         raise ArtifactError(f"{path}: reading .pt files needs PyTorch (not installed)") from None
     try:

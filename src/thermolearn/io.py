@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import json
 import os
 import tempfile
@@ -93,8 +94,6 @@ def artifact_checksum(path: str | Path) -> str:
     Two runs of the same config give equal checksums even though the ``.npz`` (zip) files carry
     their own timestamps.
     """
-    import hashlib
-
     meta, arrays = load_npz(path)
     h = hashlib.sha256()
     stable = {k: v for k, v in meta.items() if k not in VOLATILE_META}

@@ -6,13 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
 
 
 def style() -> None:
     """A clean, talk-ready style (seaborn's ticks with a readable context)."""
-    import seaborn as sns
 
     sns.set_theme(context="notebook", style="ticks", palette="colorblind")
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "axes.grid": True,

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from scipy import stats
 
 from ..plotting import save_figure, style
 from .hfunc import h_delta_peak, rayleigh_pdf
+from .runs import load_runs
 
 
 def fig2_frame_rate(sweep: pd.DataFrame, frame_rate: float, out) -> None:
     """Collisions in a fixed time vs frame rate, with the kinetic-theory plateau."""
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker as mticker
 
     style()
     g = sweep.groupby("frame_rate")["collisions"]
@@ -43,8 +46,6 @@ def fig2_frame_rate(sweep: pd.DataFrame, frame_rate: float, out) -> None:
 def fig3_speed_distribution(vel_final_rnd: np.ndarray, speed: float, time: float,
                             n_bins: int, v_max_over_speed: float, out) -> None:
     """Speed histogram of the final frames against the 2D Maxwell-Boltzmann (Rayleigh) law."""
-    import matplotlib.pyplot as plt
-    from scipy import stats
 
     style()
     v = np.hypot(vel_final_rnd[..., 0].astype(np.float64),
@@ -78,10 +79,8 @@ def fig5_h_vs_models(H_rf: np.ndarray, outs: dict[int, np.ndarray], run_r: np.nd
     published weights on the same runs; ``panels`` indexes the runs to draw. Line styles are
     explained once, in a legend below the panels; each panel lists its fits' MSE.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
-    from .evaluate import affine_fit
+    from .evaluate import affine_fit  # here: loads torch (start-up time)
 
     style()
     sources = [("ours", outs, "--", 1.8)]
@@ -137,9 +136,8 @@ def fig5_h_vs_models(H_rf: np.ndarray, outs: dict[int, np.ndarray], run_r: np.nd
 def fig_training_curves(logs: dict[int, pd.DataFrame], ref_log: pd.DataFrame | None,
                         out) -> None:
     """Tilted and untilted epoch losses per width (ours solid, published log dotted)."""
-    import matplotlib.pyplot as plt
 
-    from .train import critical_epoch
+    from .train import critical_epoch  # here: loads torch (start-up time)
 
     style()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0), sharex=True)
@@ -174,7 +172,6 @@ def fig_training_curves(logs: dict[int, pd.DataFrame], ref_log: pd.DataFrame | N
 
 def fig3_from_runs(seed: int, paper_b: dict, run_files, out) -> None:
     """Fig. 3 from the final frames of all runs."""
-    from .runs import load_runs
 
     finals = [load_runs([p], seed, paper_b, arrays=("vel_rfnd",))["vel_rfnd"][:, -1]
               for p in run_files]
@@ -198,8 +195,7 @@ def pick_panels(heldout_r: np.ndarray, n: int = 4) -> np.ndarray:
 
 def fig5_from_files(seed: int, paper_b: dict, run_files, output_files, out) -> None:
     """Fig. 5 from the run files and the outputs files (``ours`` and, if given, ``ref``)."""
-    from .evaluate import load_outputs
-    from .runs import load_runs
+    from .evaluate import load_outputs  # here: loads torch (start-up time)
 
     H = load_runs(run_files, seed, paper_b, arrays=("H_rf",))
     by_source: dict[str, dict[int, np.ndarray]] = {}
@@ -216,7 +212,7 @@ def fig5_from_files(seed: int, paper_b: dict, run_files, output_files, out) -> N
 
 
 def training_curves_from_files(log_files, hidden, ref_log_files, out) -> None:
-    from .reference import parse_training_log
+    from .reference import parse_training_log  # here: loads torch (start-up time)
 
     logs = {int(h): pd.read_csv(p) for h, p in zip(hidden, log_files)}
     ref = parse_training_log(ref_log_files[0]) if len(ref_log_files) else None

@@ -18,6 +18,8 @@ import pandas as pd
 from ...io import ArtifactError
 from ...jobs import progress
 from ..render import load_images
+from ..siamese.infer import load_model, score_images
+from ..siamese.model import resolve_device
 from .constructions import gas_width_px
 
 log = logging.getLogger(__name__)
@@ -116,9 +118,6 @@ class Scorer:
 
     def __init__(self, model_path: str | Path, size: int, n_frames: int, device: str = "auto",
                  batch_size: int = 256):
-        from ..siamese.infer import load_model
-        from ..siamese.model import resolve_device
-
         self.device = resolve_device(device)
         self.model = load_model(model_path, size, n_frames, self.device)
         self.batch_size = int(batch_size)
@@ -126,8 +125,6 @@ class Scorer:
 
     def __call__(self, img_sfhw: np.ndarray) -> np.ndarray:
         """S~ of a uint8 stack (S, F, H, W) -> float64 (S,)."""
-        from ..siamese.infer import score_images
-
         if len(img_sfhw) == 0:
             return np.zeros(0)
         return score_images(self.model, img_sfhw, self.device, self.batch_size).astype(np.float64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...io import load_npz
+from ...provenance import config_hash
 
 KIND = "paper_a.md_process"
 ROW_KEYS = ("process", "N", "v_push", "v_pull", "dL_push", "dL_pull", "seed")
@@ -26,7 +27,6 @@ def md_config(paper_a: dict, row: dict, energy: float | None = None) -> dict:
 def load_md(path: str | Path, paper_a: dict | None = None, row: dict | None = None,
             arrays: bool | tuple[str, ...] = True, energy: float | None = None):
     """Read an MD artifact; with ``paper_a`` and ``row`` also check it was made by them."""
-    from ...provenance import config_hash
 
     expect = None
     if paper_a is not None and row is not None:

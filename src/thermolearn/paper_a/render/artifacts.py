@@ -26,6 +26,7 @@ import pandas as pd
 from ...io import ArtifactError, atomic_path, write_json
 from ...jobs import progress
 from ...provenance import provenance
+from ..md.artifact import load_md
 from .frames import render_frames
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,6 @@ def render_process(md_path: str | Path, out: str | Path, paper_a: Mapping, row: 
     row : mapping
         The process's design row.
     """
-    from ..md.artifact import load_md
-
     meta, data = load_md(md_path, paper_a, row, arrays=("pos_sfnd",))
     pos_sfnd = data["pos_sfnd"]
     log.info("process %s: %d states x %d frames x %d disks -> %s", row["process"],
@@ -208,8 +207,6 @@ def states_table(md_paths: Mapping[str, str | Path], paper_a: Mapping,
         states in the MD artifact's order. U = total energy and T = kinetic energy / N at the
         state's last frame; time = that frame's time.
     """
-    from ..md.artifact import load_md
-
     keys = ("energy_sf", "ekin_sf", "time_sf", "Lx_s", "V_s", "state_s", "N")
     parts = []
     for process, path in md_paths.items():

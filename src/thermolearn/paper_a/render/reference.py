@@ -7,13 +7,13 @@ bit. See :mod:`.geometry` for the pixel convention.
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
+
+from .geometry import pixel_scale
 
 
 def draw_canvas_pillow(pos_nd: np.ndarray, L: float, R: float, canvas: int):
     """The full-resolution canvas as a Pillow ``"L"`` image (white disks on black)."""
-    from PIL import Image, ImageDraw
-
-    from .geometry import pixel_scale
 
     s = pixel_scale(L, canvas)
     r = R * s
@@ -38,7 +38,6 @@ def render_frame_pillow(pos_nd: np.ndarray, L: float, R: float, canvas: int,
     canvas, size : int
         Canvas and output side in pixels.
     """
-    from PIL import Image
 
     img = draw_canvas_pillow(pos_nd, L, R, canvas)
     return np.asarray(img.resize((size, size), Image.LANCZOS), dtype=np.uint8)
