@@ -93,16 +93,28 @@ def edit_source(path: Path) -> None:
     os.utime(path, (later, later))
 
 
-def dry_run_jobs(workdir: Path, *args: str) -> list[dict]:
-    """The jobs a dry run would execute: ``[{"rule": name, "output": [paths]}, ...]``."""
+def parse_jobs(dry_run_stdout: str) -> list[dict]:
+    """The jobs of a Snakemake dry run's output: ``{"rule", "input", "output", "resources"}``
+    per job (paths as lists, resources as a dict of strings)."""
     jobs: list[dict] = []
-    for line in snakemake(workdir, "-n", *args).stdout.splitlines():
+    for line in dry_run_stdout.splitlines():
         head = line.strip()
         if line.startswith(("rule ", "localrule ")) and head.endswith(":"):
-            jobs.append({"rule": head.split()[1].rstrip(":"), "output": []})
-        elif jobs and head.startswith("output:"):
-            jobs[-1]["output"] = [p.strip() for p in head.split(":", 1)[1].split(",")]
+            jobs.append({"rule": head.split()[1].rstrip(":"), "input": [], "output": [],
+                         "resources": {}})
+        elif jobs and head.startswith(("input:", "output:")):
+            key, _, value = head.partition(":")
+            jobs[-1][key] = [p.strip() for p in value.split(",")]
+        elif jobs and head.startswith("resources:"):
+            for item in head.split(":", 1)[1].split(","):
+                key, _, value = item.strip().partition("=")
+                jobs[-1]["resources"][key] = value
     return jobs
+
+
+def dry_run_jobs(workdir: Path, *args: str) -> list[dict]:
+    """The jobs a dry run in ``workdir`` would execute (:func:`parse_jobs`)."""
+    return parse_jobs(snakemake(workdir, "-n", *args).stdout)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ edit of figure code reruns only figure rules, an edit of the analyses everything
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import os
 import re
@@ -78,6 +79,8 @@ def test_table_is_well_formed(run):
     assert (r2 <= 1).all()
     md = (run[0] / "results/smoke/paper_a/axioms/axioms.md").read_text()
     assert md.count("\n| ") == len(t) + 1  # header + one line per claim
+    meta = json.loads((run[0] / "results/smoke/paper_a/model/metrics.json").read_text())["meta"]
+    assert f"config hash `{meta['config_hash']}`" in md and meta["thermolearn_version"] in md
 
 
 def test_a1_a5_additivity_match_recomputation(run):

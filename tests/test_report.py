@@ -59,6 +59,9 @@ def test_reproduction_table_matches_its_sources(smoke_run):
     md = (res / "reproduction.md").read_text()
     assert md.count("\n| ") == len(table) + 1
     assert "config.yaml + presets/smoke.yaml" in md
+    # which run made it: the network's config hash and code version, and the writer's version
+    meta = json.loads((res / "paper_a/model/metrics.json").read_text())["meta"]
+    assert f"config hash `{meta['config_hash']}`" in md and meta["thermolearn_version"] in md
 
 
 def test_config_record_is_the_merged_config(smoke_run):

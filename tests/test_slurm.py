@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, copy_repo, job_counts, snakemake
+from conftest import REPO, copy_repo, job_counts, parse_jobs, snakemake
 from thermolearn.checks import load_config
 from thermolearn.io import load_npz
 from thermolearn.paper_a.design import make_design
@@ -56,18 +56,7 @@ def dry_run_jobs(*args: str) -> list[dict]:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    jobs: list[dict] = []
-    for line in proc.stdout.splitlines():
-        head = re.match(r"^\s*(?:local)?rule (\w+):$", line)
-        if head:
-            jobs.append({"rule": head.group(1), "resources": {}, "input": []})
-        elif jobs and line.strip().startswith("resources:"):
-            for item in line.split(":", 1)[1].split(","):
-                key, _, value = item.strip().partition("=")
-                jobs[-1]["resources"][key] = value
-        elif jobs and line.strip().startswith("input:"):
-            jobs[-1]["input"] = [f.strip() for f in line.split(":", 1)[1].split(",")]
-    return jobs
+    return parse_jobs(proc.stdout)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -46,6 +47,15 @@ def config_hash(section: Any) -> str:
     """Short stable hash of a config section (canonical JSON), recorded in artifacts."""
     blob = json.dumps(section, sort_keys=True, separators=(",", ":"), default=float)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def provenance_line(model_metrics: str | Path) -> str:
+    """The line a markdown result table carries: the code version that wrote it and the config
+    hash and code version of the siamese network it judges (from ``metrics.json``)."""
+    meta = json.loads(Path(model_metrics).read_text(encoding="utf-8"))["meta"]
+    return (f"Provenance: written by thermolearn {code_version()}; the network: config hash "
+            f"`{meta['config_hash']}`, code {meta['thermolearn_version']} "
+            f"(`paper_a/model/metrics.json`).")
 
 
 def provenance(kind: str, config: dict | None = None, **extra) -> dict:

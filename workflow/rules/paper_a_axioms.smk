@@ -462,6 +462,7 @@ rule paper_a_axioms_table:
         a6=rules.paper_a_axiom_a6.output.csv,
         additivity=rules.paper_a_axiom_additivity.output.csv,
         canonical=rules.paper_a_axiom_canonical.output.csv,
+        metrics=rules.paper_a_train.output.metrics,
         code=code_of("paper_a_axioms_table"),
     output:
         csv=out("paper_a/axioms/axioms.csv"),

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..io import write_csv, write_text
 from ..paper_a import published
+from ..provenance import provenance_line
 
 COLUMNS = ["paper", "quantity", "ours", "reference", "tolerance", "pass", "n", "source"]
 
@@ -183,11 +184,12 @@ def _fmt(v) -> str:
     return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.1f}"
 
 
-def to_markdown(table: pd.DataFrame, title: str, preset: str) -> str:
+def to_markdown(table: pd.DataFrame, title: str, preset: str, provenance: str = "") -> str:
     n_judged = int(table["pass"].isin(["pass", "FAIL"]).sum())  # not "not comparable ..."
     n_pass = int((table["pass"] == "pass").sum())
     lines = [f"# {title}", "", f"Configuration: {preset}. {n_pass} of {n_judged} judged numbers "
              "within tolerance (tolerances: `thermolearn.report.reproduction`).", "",
+             *([provenance, ""] if provenance else []),
              "| paper | quantity | ours | paper's | tolerance | pass | n |",
              "|---|---|---:|---:|---|---|---:|"]
     for r in table.to_dict("records"):
@@ -203,5 +205,6 @@ def run_reproduction(metrics, axioms_csv, table2_csv, table3_csv, out_csv, out_m
     table = pd.DataFrame(paper_a_rows(metrics, axioms_csv, entropy_fit_csv, gap_csv)
                          + paper_b_rows(table2_csv, table3_csv), columns=COLUMNS)
     write_csv(out_csv, table)
-    write_text(out_md, to_markdown(table, "Reproduction of Paper A and Paper B", preset))
+    write_text(out_md, to_markdown(table, "Reproduction of Paper A and Paper B", preset,
+                                   provenance_line(metrics)))
     return table

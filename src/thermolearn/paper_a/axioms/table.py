@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...io import ArtifactError, write_csv, write_text
+from ...provenance import provenance_line
 from . import analyses
 from .analyses import sample_seed
 from .artifacts import read_samples
@@ -60,9 +61,10 @@ def _fmt(v: float) -> str:
     return "-" if not np.isfinite(v) else f"{v:.4f}"
 
 
-def to_markdown(table: pd.DataFrame, title: str) -> str:
-    """A GitHub-flavoured markdown table (numbers to four decimals, '-' where none)."""
-    lines = [f"# {title}", "",
+def to_markdown(table: pd.DataFrame, title: str, provenance: str = "") -> str:
+    """A GitHub-flavoured markdown table (numbers to four decimals, '-' where none), under
+    its provenance line."""
+    lines = [f"# {title}", "", *([provenance, ""] if provenance else []),
              "| axiom | claim | measure | samples | ours | paper | note |",
              "|---|---|---|---:|---:|---:|---|"]
     cell = lambda text: str(text).replace("|", "\\|")  # noqa: E731 - a pipe inside a cell
@@ -74,11 +76,13 @@ def to_markdown(table: pd.DataFrame, title: str) -> str:
 
 
 def run_table(csvs: Mapping[str, str | Path], a3: Mapping, seed: int, out_csv, out_md,
+              metrics: str | Path,
               title: str = "Paper A: Lieb-Yngvason axioms of the trained network") -> pd.DataFrame:
-    """The ``paper_a_axioms_table`` rule."""
+    """The ``paper_a_axioms_table`` rule; ``metrics``: the network's ``metrics.json`` (its
+    provenance heads the markdown)."""
     table = build_table(csvs, a3, seed)
     write_csv(out_csv, table)
-    write_text(out_md, to_markdown(table, title))
+    write_text(out_md, to_markdown(table, title, provenance_line(metrics)))
     log.info("axioms table:\n%s", table[["axiom", "claim", "n_samples", "ours", "paper"]]
              .to_string(index=False))
     return table
