@@ -18,6 +18,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/paper_a_md.smk"
+include: "workflow/rules/paper_a_md_accuracy.smk"
 include: "workflow/rules/paper_a_images.smk"
 include: "workflow/rules/paper_a_train.smk"
 include: "workflow/rules/paper_a_axioms.smk"

@@ -216,9 +216,13 @@ def test_images_rule_on_smoke_preset(tmp_path, smoke_config):
     assert list(table.columns) == ["process", "state", "split", "N", "Lx", "V", "U", "T", "time"]
     assert len(table) == img.shape[0] and (table["split"] == row["split"]).all()
     np.testing.assert_allclose(table["V"], L * table["Lx"])
-    # first law: U_s - U_0 = piston work (adiabatic), to the integrator's accuracy
-    du = table["U"] - table["U"].iloc[0]
-    np.testing.assert_allclose(du, md["work_s"], atol=pa["integrator"]["max_energy_error"]
-                               * table["U"].iloc[0])
+    # first law: U_s - U_0 = piston work (adiabatic), within the integrator's bound
+    # (md/fidelity.py; U_0 is the first state's last frame, so E0 of the bound is near it)
+    from thermolearn.paper_a.md.fidelity import first_law_excess
+
+    dev_s = table["U"].to_numpy() - md["energy_sf"][0, 0] - md["work_s"]
+    np.testing.assert_allclose(table["U"], md["energy_sf"][:, -1], rtol=1e-12)
+    assert first_law_excess(dev_s, md["t_dx_s"], md["t2_dx_s"],
+                            pa["integrator"]["dt"]).max() <= 1.0
     # T = K / N: compression heats the gas
     assert table["T"].iloc[s_half] > table["T"].iloc[0]

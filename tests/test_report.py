@@ -56,7 +56,14 @@ def test_reproduction_table_matches_its_sources(smoke_run):
                   else abs(r.critical_epoch / r.epochs - paper / 120) <= 10 / 120)
         assert row["pass"] == ("pass" if within else "FAIL")
     assert {"95", "105", "111"} <= {str(int(float(v))) for v in table.reference if v != ""}
+    # MD fidelity: the worst first-law error, passed when every process is within its bound
+    fid = pd.read_csv(res / "paper_a" / "md_accuracy" / "fidelity.csv")
+    row = table[table.quantity.str.startswith("MD first-law error")].iloc[0]
+    assert float(row.ours) == pytest.approx(fid["first_law_error"].max())
+    assert row["pass"] == ("pass" if (fid["first_law_excess"] <= 1).all() else "FAIL")
+    assert int(row.n) == len(fid) > 0
     md = (res / "reproduction.md").read_text()
+    assert "Note: MD fidelity:" in md
     assert md.count("\n| ") == len(table) + 1
     assert "config.yaml + presets/smoke.yaml" in md
     # which run made it: the network's config hash and code version, and the writer's version

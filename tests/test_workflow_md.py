@@ -12,15 +12,19 @@ import pytest
 from conftest import clone_run, edit_source, job_counts, snakemake
 from thermolearn.checks import load_config
 from thermolearn.paper_a.design import make_design
+from thermolearn.paper_a.md.fidelity import first_law_excess
 from thermolearn.paper_a.md.job import load_md
 
 pytestmark = pytest.mark.workflow
 
 SMOKE = ["--configfile", "presets/smoke.yaml"]
 # The rules that integrate the equations of motion (md/engine.py): the processes, the relaxation
-# measurement and the axiom reruns; A1's reruns start afresh, A5's from the processes' states.
-MD_RULES = ("paper_a_md", "paper_a_relaxation", "paper_a_axiom_a1_md", "paper_a_axiom_a5_md")
-FIGURE_MODULES = ("paper_a/entropy_figures.py", "paper_a/md/relaxation_figure.py")
+# measurement, the accuracy sweep and the axiom reruns; A1's reruns start afresh, A5's from the
+# processes' states.
+MD_RULES = ("paper_a_md", "paper_a_relaxation", "paper_a_md_accuracy", "paper_a_axiom_a1_md",
+            "paper_a_axiom_a5_md")
+FIGURE_MODULES = ("paper_a/entropy_figures.py", "paper_a/md/relaxation_figure.py",
+                  "paper_a/md/accuracy_figure.py")
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +63,15 @@ def test_smoke_md_artifacts(smoke_repo):
     res = wd / "results" / "smoke"
     for row in design.to_dict("records"):
         meta, arr = load_md(res / "paper_a" / "md" / f"{row['process']}.npz", pa, row,
-                            arrays=("Lx_s", "pos_sfnd"))
+                            arrays=("Lx_s", "pos_sfnd", "energy_sf", "work_s", "t_dx_s",
+                                    "t2_dx_s"))
         assert arr["pos_sfnd"].shape[:3] == (row["n_states"], pa["protocol"]["n_frames"], row["N"])
-        assert meta["first_law_error"] < 1e-2  # 20-30 disks: one collision is ~1e-3 of E
+        # the first law within the integrator's bound at every state (md/fidelity.py)
+        e_sf = arr["energy_sf"]
+        excess_s = first_law_excess(e_sf[:, -1] - e_sf[0, 0] - arr["work_s"], arr["t_dx_s"],
+                                    arr["t2_dx_s"], pa["integrator"]["dt"])
+        assert excess_s.max() <= 1.0
+        assert meta["first_law_excess"] == pytest.approx(excess_s.max(), rel=1e-12)
         log = (res / "logs" / "paper_a" / "md" / f"{row['process']}.log").read_text()
         assert f"MD {row['process']}" in log and "100%" in log  # progress bar with ETA
     table = (res / "paper_a" / "processes.csv").read_text().splitlines()
@@ -104,17 +114,19 @@ def test_engine_edit_plans_exactly_the_md_and_its_downstream(smoke_clone):
     assert counts["paper_a_md"] == len(make_design(config)) and counts["paper_a_relaxation"] == 1
     # downstream reaches images, training, the entropy tables and figures, axioms, the report
     for rule in ("paper_a_images", "paper_a_train", "paper_a_entropy_fit", "paper_a_fig7",
-                 "paper_a_relaxation_figure", "paper_a_axiom_a1", "reproduction"):
+                 "paper_a_relaxation_figure", "paper_a_axiom_a1", "reproduction",
+                 "paper_a_md_fidelity", "paper_a_md_accuracy_figure"):
         assert rule in counts, rule
     assert "paper_a_design" not in counts
     assert not [rule for rule in counts if rule.startswith("paper_b")]
 
 
 def test_figure_module_edit_plans_only_the_figures(smoke_clone):
-    """The entropy and relaxation figures read cached tables: editing their modules plans the
-    three figure rules and no computation."""
+    """The entropy, relaxation and MD accuracy figures read cached tables: editing their modules
+    plans the four figure rules and no computation."""
     wd = smoke_clone
     for module in FIGURE_MODULES:
         edit_source(wd / "src" / "thermolearn" / module)
     assert dry_counts(wd, *SMOKE) == {"paper_a_fig7": 1, "paper_a_fig7_gap": 1,
-                                      "paper_a_relaxation_figure": 1}
+                                      "paper_a_relaxation_figure": 1,
+                                      "paper_a_md_accuracy_figure": 1}

@@ -3,6 +3,9 @@
     thermolearn check-config config.yaml presets/demo.yaml   # validate, print a summary
     thermolearn design config.yaml [presets...]              # print the process design
     thermolearn inspect results/demo/paper_a/md/p000.npz  # any output: provenance and summary
+    thermolearn plan config.yaml [presets...]                # jobs, CPU/GPU-hours, disk, memory
+    thermolearn plan --calibrate results/repro=presets/repro.yaml ...  # refit the throughputs
+    thermolearn plan config.yaml presets/demo.yaml --against results/demo  # plan vs a run
 """
 
 from __future__ import annotations
@@ -51,6 +54,51 @@ def _inspect(args) -> int:
     return 2 if failed else 0
 
 
+def _plan(args) -> int:
+    from pathlib import Path
+
+    # here: the plan imports the design and pandas; keeps the other commands quick
+    from .plan.calibration import calibrate
+    from .plan.model import make_plan
+    from .plan.text import format_plan
+
+    repo = Path(__file__).resolve().parents[2]
+    if args.calibrate:
+        specs = []
+        for item in args.calibrate:
+            results, sep, presets = item.partition("=")
+            if not sep or not presets:
+                raise ConfigError(f"--calibrate {item!r}: give RESULTS_DIR=PRESET[,PRESET...] "
+                                  "(the presets the run used, on top of config.yaml)")
+            specs.append((results, presets.split(",")))
+        cal = calibrate(specs, repo, note=args.note or "")
+        print(f"calibrated {len(cal['rules'])} rules from {len(specs)} runs "
+              f"({sum(r['benchmark_files'] for r in cal['provenance']['runs'])} benchmark files)")
+        if not args.configs:
+            return 0
+    if not args.configs:
+        raise ConfigError("thermolearn plan: give CONFIG files (config.yaml [presets...])")
+    config = load_config(*args.configs)
+    plan = make_plan(config, repo=repo if (repo / "workflow").is_dir() else None)
+    print(format_plan(plan, config, " + ".join(args.configs)))
+    if args.against:
+        from .plan.calibration import compare, compare_rules
+        from .plan.model import slurm_mem_mb
+        from .plan.text import format_against
+
+        results = Path(args.against)
+        if not results.is_dir():
+            raise ConfigError(f"--against {args.against}: no such results folder")
+        rules = compare_rules(plan, results, config, repo)
+        if not rules:
+            raise ConfigError(f"--against {args.against}: no benchmark file of this config's "
+                              "jobs there (give results/<preset>)")
+        for rule, t in rules.items():
+            t["slurm_mem_mb"] = max(slurm_mem_mb(c) for c in plan.costs[rule])
+        print(format_against(rules, compare(plan, results, config, repo), args.against))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="thermolearn", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,6 +113,16 @@ def main(argv: list[str] | None = None) -> int:
                        "(.npz, .npy images, .pt, .csv/.tsv, .json, .yaml, .png, .md, .log, ...)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=_inspect)
+    p = sub.add_parser("plan", help="project jobs per rule, CPU/GPU-hours, disk and memory of "
+                       "a config before running it (thermolearn.plan)")
+    p.add_argument("configs", nargs="*", metavar="CONFIG")
+    p.add_argument("--calibrate", nargs="+", metavar="RESULTS_DIR=PRESET[,PRESET]",
+                   help="refit the throughput constants from finished runs' benchmark files")
+    p.add_argument("--note", help="a remark stored with the calibration")
+    p.add_argument("--against", metavar="RESULTS_DIR",
+                   help="compare with a finished run's benchmark files (results/<preset>): "
+                   "CPU time and peak memory per rule, CPU time per stage")
+    p.set_defaults(func=_plan)
     try:
         try:
             args = parser.parse_args(argv)

@@ -20,6 +20,7 @@ from thermolearn.codegraph import write_fingerprint
 from thermolearn.checks import validate_config
 from thermolearn.config import ConfigError
 from thermolearn.paper_a.design import make_design
+from thermolearn.plan.model import make_plan, slurm_mem_mb, slurm_runtime_min
 from thermolearn.provenance import VERSION_ENV, code_version
 
 # one code version for every job of this run (recorded in each artifact)
@@ -75,3 +76,28 @@ TARGETS = {}
 
 def all_targets():
     return [t for stage in TARGETS.values() for t in stage]
+
+
+# SLURM's `runtime` (minutes) and `mem_mb` of every job come from the cost model that
+# `thermolearn plan` prints (thermolearn.plan: measured throughputs x the job's sizes), with the
+# safety factors and floors of thermolearn.plan.model (SLURM_TIME_FACTOR, SLURM_MEM_FACTOR, ...),
+# so a paper-scale job asks for what its size needs instead of a guessed limit.
+PLAN = make_plan(config, repo=REPO)
+
+
+def _plan_key(wildcards):
+    return str(wildcards[0]) if len(wildcards) else ""
+
+
+def plan_runtime(rule):
+    """The SLURM runtime (minutes) of the rule's job: a number, or a function of the wildcards."""
+    if [c.job.key for c in PLAN.costs[rule]] == [""]:
+        return slurm_runtime_min(PLAN.job(rule))
+    return lambda wildcards: slurm_runtime_min(PLAN.job(rule, _plan_key(wildcards)))
+
+
+def plan_mem(rule):
+    """The SLURM mem_mb of the rule's job: a number, or a function of the wildcards."""
+    if [c.job.key for c in PLAN.costs[rule]] == [""]:
+        return slurm_mem_mb(PLAN.job(rule))
+    return lambda wildcards: slurm_mem_mb(PLAN.job(rule, _plan_key(wildcards)))

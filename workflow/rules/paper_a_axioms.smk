@@ -34,8 +34,8 @@ rule paper_a_axiom_a1_md:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=240,
+        mem_mb=plan_mem("paper_a_axiom_a1_md"),
+        runtime=plan_runtime("paper_a_axiom_a1_md"),
     params:
         paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol")},
         seed=config["seed"],
@@ -59,8 +59,8 @@ rule paper_a_axiom_a1_images:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=plan_mem("paper_a_axiom_a1_images"),
+        runtime=plan_runtime("paper_a_axiom_a1_images"),
     params:
         paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol", "render")},
         seed=config["seed"],
@@ -86,8 +86,8 @@ rule paper_a_axiom_a1:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=plan_mem("paper_a_axiom_a1"),
+        runtime=plan_runtime("paper_a_axiom_a1"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
@@ -110,8 +110,8 @@ rule paper_a_axiom_a3:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=plan_mem("paper_a_axiom_a3"),
+        runtime=plan_runtime("paper_a_axiom_a3"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
@@ -137,8 +137,8 @@ rule paper_a_axiom_a4:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=plan_mem("paper_a_axiom_a4"),
+        runtime=plan_runtime("paper_a_axiom_a4"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
@@ -162,8 +162,8 @@ rule paper_a_axiom_a5_md:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=240,
+        mem_mb=plan_mem("paper_a_axiom_a5_md"),
+        runtime=plan_runtime("paper_a_axiom_a5_md"),
     params:
         paper_a={
             **{k: PAPER_A[k] for k in ("gas", "integrator", "protocol", "render")},
@@ -190,8 +190,8 @@ rule paper_a_axiom_a5:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=plan_mem("paper_a_axiom_a5"),
+        runtime=plan_runtime("paper_a_axiom_a5"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
@@ -214,8 +214,8 @@ rule paper_a_axiom_a6:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=plan_mem("paper_a_axiom_a6"),
+        runtime=plan_runtime("paper_a_axiom_a6"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
@@ -239,8 +239,8 @@ rule paper_a_axiom_additivity:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=plan_mem("paper_a_axiom_additivity"),
+        runtime=plan_runtime("paper_a_axiom_additivity"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
@@ -265,8 +265,8 @@ rule paper_a_axiom_canonical:
         "../../envs/torch.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=plan_mem("paper_a_axiom_canonical"),
+        runtime=plan_runtime("paper_a_axiom_canonical"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         paper_a=SCORING,
@@ -296,8 +296,8 @@ rule paper_a_axiom_a1_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_axiom_a1_figure"),
+        runtime=plan_runtime("paper_a_axiom_a1_figure"),
     script:
         "../scripts/paper_a_axiom_a1_figure.py"
 
@@ -321,8 +321,8 @@ rule paper_a_axiom_a3_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=plan_mem("paper_a_axiom_a3_figure"),
+        runtime=plan_runtime("paper_a_axiom_a3_figure"),
     params:
         a3=AXIOMS["a3"],
         seed=config["seed"],
@@ -349,8 +349,8 @@ rule paper_a_axiom_a4_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_axiom_a4_figure"),
+        runtime=plan_runtime("paper_a_axiom_a4_figure"),
     script:
         "../scripts/paper_a_axiom_a4_figure.py"
 
@@ -373,8 +373,8 @@ rule paper_a_axiom_a5_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_axiom_a5_figure"),
+        runtime=plan_runtime("paper_a_axiom_a5_figure"),
     script:
         "../scripts/paper_a_axiom_a5_figure.py"
 
@@ -398,8 +398,8 @@ rule paper_a_axiom_a6_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_axiom_a6_figure"),
+        runtime=plan_runtime("paper_a_axiom_a6_figure"),
     script:
         "../scripts/paper_a_axiom_a6_figure.py"
 
@@ -422,8 +422,8 @@ rule paper_a_axiom_additivity_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_axiom_additivity_figure"),
+        runtime=plan_runtime("paper_a_axiom_additivity_figure"),
     script:
         "../scripts/paper_a_axiom_additivity_figure.py"
 
@@ -447,8 +447,8 @@ rule paper_a_axiom_canonical_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_axiom_canonical_figure"),
+        runtime=plan_runtime("paper_a_axiom_canonical_figure"),
     script:
         "../scripts/paper_a_axiom_canonical_figure.py"
 
@@ -475,8 +475,8 @@ rule paper_a_axioms_table:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=plan_mem("paper_a_axioms_table"),
+        runtime=plan_runtime("paper_a_axioms_table"),
     params:
         a3=AXIOMS["a3"],
         seed=config["seed"],

@@ -19,8 +19,8 @@ rule paper_a_images:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=plan_mem("paper_a_images"),
+        runtime=plan_runtime("paper_a_images"),
     params:
         paper_a={k: PAPER_A[k] for k in MD_KEYS + ("render",)},
         row=lambda wc: DESIGN_ROWS[wc.process],
@@ -42,8 +42,8 @@ rule paper_a_states:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=plan_mem("paper_a_states"),
+        runtime=plan_runtime("paper_a_states"),
     params:
         paper_a={k: PAPER_A[k] for k in MD_KEYS},
         rows=DESIGN_ROWS,
@@ -71,8 +71,8 @@ rule paper_a_fig1:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_fig1"),
+        runtime=plan_runtime("paper_a_fig1"),
     params:
         paper_a={k: PAPER_A[k] for k in MD_KEYS + ("render",)},
         row=DESIGN_ROWS[FIG1_PROCESS],

@@ -14,8 +14,8 @@ rule paper_a_design:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_design"),
+        runtime=plan_runtime("paper_a_design"),
     params:
         seed=config["seed"],
         paper_a={
@@ -40,8 +40,8 @@ rule paper_a_md:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=240,
+        mem_mb=plan_mem("paper_a_md"),
+        runtime=plan_runtime("paper_a_md"),
     params:
         paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol")},
         row=lambda wc: DESIGN_ROWS[wc.process],
@@ -63,8 +63,8 @@ rule paper_a_relaxation:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=120,
+        mem_mb=plan_mem("paper_a_relaxation"),
+        runtime=plan_runtime("paper_a_relaxation"),
     params:
         seed=config["seed"],
         paper_a={
@@ -97,8 +97,8 @@ rule paper_a_relaxation_figure:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_relaxation_figure"),
+        runtime=plan_runtime("paper_a_relaxation_figure"),
     params:
         paper_a={
             "gas": {"L": PAPER_A["gas"]["L"]},

@@ -21,8 +21,8 @@ rule paper_a_train:
         "../../envs/torch.yaml"
     threads: 8
     resources:
-        mem_mb=16000,
-        runtime=720,
+        mem_mb=plan_mem("paper_a_train"),
+        runtime=plan_runtime("paper_a_train"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         seed=config["seed"],
@@ -51,8 +51,8 @@ rule paper_a_train_curve:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_train_curve"),
+        runtime=plan_runtime("paper_a_train_curve"),
     script:
         "../scripts/paper_a_train_curve.py"
 
@@ -73,8 +73,8 @@ rule paper_a_scores:
         "../../envs/torch.yaml"
     threads: 4
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=plan_mem("paper_a_scores"),
+        runtime=plan_runtime("paper_a_scores"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
         size=PAPER_A["render"]["size"],
@@ -100,8 +100,8 @@ rule paper_a_entropy_fit:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_entropy_fit"),
+        runtime=plan_runtime("paper_a_entropy_fit"),
     params:
         R=PAPER_A["gas"]["R"],
     script:
@@ -122,8 +122,8 @@ rule paper_a_entropy_gap:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_entropy_gap"),
+        runtime=plan_runtime("paper_a_entropy_gap"),
     params:
         R=PAPER_A["gas"]["R"],
     script:
@@ -150,8 +150,8 @@ rule paper_a_fig7:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_fig7"),
+        runtime=plan_runtime("paper_a_fig7"),
     script:
         "../scripts/paper_a_fig7.py"
 
@@ -174,8 +174,8 @@ rule paper_a_fig7_gap:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_a_fig7_gap"),
+        runtime=plan_runtime("paper_a_fig7_gap"),
     script:
         "../scripts/paper_a_fig7_gap.py"
 

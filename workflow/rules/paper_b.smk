@@ -50,8 +50,8 @@ rule paper_b_simulate:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=plan_mem("paper_b_simulate"),
+        runtime=plan_runtime("paper_b_simulate"),
     params:
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc")},
@@ -72,8 +72,8 @@ rule paper_b_frame_rate_sweep:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=plan_mem("paper_b_frame_rate_sweep"),
+        runtime=plan_runtime("paper_b_frame_rate_sweep"),
     params:
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "frame_rate_sweep")},
@@ -99,8 +99,8 @@ rule paper_b_fig2:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_b_fig2"),
+        runtime=plan_runtime("paper_b_fig2"),
     params:
         frame_rate=PAPER_B["gas"]["frame_rate"],
     script:
@@ -125,8 +125,8 @@ rule paper_b_fig3:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=plan_mem("paper_b_fig3"),
+        runtime=plan_runtime("paper_b_fig3"),
     params:
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc")},
@@ -154,8 +154,8 @@ rule paper_b_train:
     # the three widths train side by side instead. On CUDA the GPU does the work.
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=600,
+        mem_mb=plan_mem("paper_b_train"),
+        runtime=plan_runtime("paper_b_train"),
         gpu=PB_GPU,
     params:
         seed=config["seed"],
@@ -182,8 +182,8 @@ rule paper_b_outputs:
         "../../envs/torch.yaml"
     threads: 1  # the chunked forward, as paper_b_train
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=plan_mem("paper_b_outputs"),
+        runtime=plan_runtime("paper_b_outputs"),
         gpu=PB_GPU,
     params:
         seed=config["seed"],
@@ -208,8 +208,8 @@ rule paper_b_table2:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_b_table2"),
+        runtime=plan_runtime("paper_b_table2"),
     params:
         hidden=PB_HIDDEN,
     script:
@@ -235,8 +235,8 @@ rule paper_b_training_curves:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("paper_b_training_curves"),
+        runtime=plan_runtime("paper_b_training_curves"),
     params:
         hidden=PB_HIDDEN,
     script:
@@ -258,8 +258,8 @@ rule paper_b_table3:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=plan_mem("paper_b_table3"),
+        runtime=plan_runtime("paper_b_table3"),
     params:
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc", "train")},
@@ -286,8 +286,8 @@ rule paper_b_fig5:
         "../../envs/torch.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=plan_mem("paper_b_fig5"),
+        runtime=plan_runtime("paper_b_fig5"),
     params:
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc", "train")},

@@ -15,6 +15,7 @@ rule reproduction:
         axioms=rules.paper_a_axioms_table.output.csv,
         entropy_fit=rules.paper_a_entropy_fit.output.table,
         gaps=rules.paper_a_entropy_gap.output.table,
+        fidelity=rules.paper_a_md_fidelity.output.table,
         table2=rules.paper_b_table2.output[0],
         table3=rules.paper_b_table3.output[0],
         code=code_of("reproduction"),
@@ -33,8 +34,8 @@ rule reproduction:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=plan_mem("reproduction"),
+        runtime=plan_runtime("reproduction"),
     params:
         preset=" + ".join(CONFIG_FILES),
     script:
@@ -58,8 +59,8 @@ rule run_config:
         "../../envs/md.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=plan_mem("run_config"),
+        runtime=plan_runtime("run_config"),
     params:
         config=config,
         configfiles=CONFIG_FILES,

@@ -7,6 +7,10 @@ Tolerances (what we hold ourselves to) are one-sided where beating the paper is 
 - Paper A Fig. 7: R^2 of S~ against S_vdW on the test states of each N at least 0.98 (the paper
   shows the points on a line without a number). Beside the accuracy, the S_vdW ceiling: the
   fraction of the same test pairs that S_vdW itself orders (not judged).
+- Paper A MD fidelity: the worst first-law error |E - E0 - W| / E0 over the processes, passed
+  when every process is within its first-law bound (``thermolearn.paper_a.md.fidelity``: the
+  measured per-contact heating and random walk at dt = 0.001, with margins of 2-4x; the
+  tolerance column gives the bound of the worst process; docs/md_accuracy.md).
 - Paper B Table 2: critical epoch within 10 epochs of the paper's at its 120-epoch schedule;
   with another number of epochs E (the tilt then falls over E epochs), as a fraction of the
   schedule: |ours / E - paper's / 120| <= 10 / 120. Final tilted loss >= 0 (the tilted loss has
@@ -46,9 +50,29 @@ def _row(paper, quantity, ours, ref, tol_text, ok, n="", source=""):
 FIG7_R2_MIN = 0.98  # Fig. 7: the paper shows S~ on a line in S_vdW for each N; we ask R^2 >= this
 
 
-def paper_a_rows(metrics_path, axioms_csv, entropy_fit_csv=None, gap_csv=None) -> list[dict]:
-    """Rows from the siamese metrics file, the axioms table, the Fig. 7 fits and the S_vdW
-    ceiling of the test pairs (the fraction S_vdW itself orders: shown, not judged)."""
+FIDELITY_NOTE = ("MD fidelity: the first-law error of a process is Verlet's heating, "
+                 "proportional to its number of contacts; its bound is 3-4x the heating and 2x "
+                 "the random walk measured at the paper's dt (docs/md_accuracy.md).")
+
+
+def fidelity_row(fidelity_csv) -> dict:
+    """The MD fidelity row from ``fidelity.csv`` (rule ``paper_a_md_fidelity``): the worst
+    first-law error, judged by every process's error over its own bound (<= 1)."""
+    fid = pd.read_csv(fidelity_csv)
+    worst = fid.loc[fid["first_law_error"].idxmax()]
+    ok = bool((fid["first_law_excess"] <= 1.0).all())
+    return _row("A", "MD first-law error |E - E0 - W| / E0, worst over processes",
+                worst["first_law_error"], np.nan,
+                f"<= its bound ({worst['first_law_bound']:.3g} for that process); every "
+                f"process within its bound (worst error/bound {fid['first_law_excess'].max():.2f})",
+                ok, len(fid), "paper_a/md_accuracy/fidelity.csv")
+
+
+def paper_a_rows(metrics_path, axioms_csv, entropy_fit_csv=None, gap_csv=None,
+                 fidelity_csv=None) -> list[dict]:
+    """Rows from the siamese metrics file, the axioms table, the Fig. 7 fits, the S_vdW
+    ceiling of the test pairs (the fraction S_vdW itself orders: shown, not judged) and the MD
+    first-law error (:func:`fidelity_row`)."""
     m = json.loads(Path(metrics_path).read_text())
     paper = m.get("paper", published.TEST)
     n = m.get("test_pairs", "")
@@ -83,6 +107,8 @@ def paper_a_rows(metrics_path, axioms_csv, entropy_fit_csv=None, gap_csv=None) -
             rows.append(_row("A", "S_vdW ceiling: test pairs S_vdW itself orders",
                              1 - n_wrong / n_all, np.nan, "reference for the accuracy", None,
                              int(n_all), "paper_a/accuracy_vs_entropy_gap.csv"))
+    if fidelity_csv is not None:
+        rows.append(fidelity_row(fidelity_csv))
     return rows
 
 
@@ -184,7 +210,8 @@ def _fmt(v) -> str:
     return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.1f}"
 
 
-def to_markdown(table: pd.DataFrame, title: str, preset: str, provenance: str = "") -> str:
+def to_markdown(table: pd.DataFrame, title: str, preset: str, provenance: str = "",
+                notes: tuple[str, ...] = ()) -> str:
     n_judged = int(table["pass"].isin(["pass", "FAIL"]).sum())  # not "not comparable ..."
     n_pass = int((table["pass"] == "pass").sum())
     lines = [f"# {title}", "", f"Configuration: {preset}. {n_pass} of {n_judged} judged numbers "
@@ -195,16 +222,20 @@ def to_markdown(table: pd.DataFrame, title: str, preset: str, provenance: str = 
     for r in table.to_dict("records"):
         lines.append(f"| {r['paper']} | {r['quantity']} | {_fmt(r['ours'])} | "
                      f"{_fmt(r['reference'])} | {r['tolerance']} | {r['pass']} | {r['n']} |")
+    if notes:
+        lines += ["", *(f"Note: {n}" for n in notes)]
     return "\n".join(lines) + "\n"
 
 
 def run_reproduction(metrics, axioms_csv, table2_csv, table3_csv, out_csv, out_md,
-                     preset: str = "config.yaml", entropy_fit_csv=None, gap_csv=None
-                     ) -> pd.DataFrame:
+                     preset: str = "config.yaml", entropy_fit_csv=None, gap_csv=None,
+                     fidelity_csv=None) -> pd.DataFrame:
     """The ``reproduction`` rule: write the table as csv and markdown."""
-    table = pd.DataFrame(paper_a_rows(metrics, axioms_csv, entropy_fit_csv, gap_csv)
+    table = pd.DataFrame(paper_a_rows(metrics, axioms_csv, entropy_fit_csv, gap_csv,
+                                      fidelity_csv)
                          + paper_b_rows(table2_csv, table3_csv), columns=COLUMNS)
     write_csv(out_csv, table)
     write_text(out_md, to_markdown(table, "Reproduction of Paper A and Paper B", preset,
-                                   provenance_line(metrics)))
+                                   provenance_line(metrics),
+                                   (FIDELITY_NOTE,) if fidelity_csv is not None else ()))
     return table

@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from .engine import BlowUpError, GasParams, MDState, Simulator
+from .fidelity import contact_rate, first_law_bound, is_blow_up
 from .initial import random_state
 from .protocol import Segment, steps_for
 
@@ -25,6 +26,8 @@ class ProcessRecord:
     epot_sf: np.ndarray
     Lx_s: np.ndarray
     work_s: np.ndarray
+    t_dx_s: np.ndarray
+    t2_dx_s: np.ndarray
     piston_t: np.ndarray
     piston_Lx: np.ndarray
     piston_work: np.ndarray
@@ -47,9 +50,11 @@ def run_process(state: MDState, params: GasParams, segments: list[Segment], n_fr
     chunk_steps : int
         Steps between bookkeeping points (piston trajectory samples, energy checks, progress).
     max_energy_error : float
-        Abort with :class:`BlowUpError` when the first law jumps: when ``E - W`` changes by more
-        than this fraction of E0 between two checks (every ``chunk_steps``). Verlet's error is a
-        bounded noise plus a slow random walk over millions of collisions; a blow-up is a jump.
+        Abort with :class:`BlowUpError` when the first law jumps: when ``E - W`` changes between
+        two checks (every ``chunk_steps``) by more than this fraction of E0 and by more than
+        :data:`.fidelity.BLOWUP_MARGIN` first-law bounds of the interval
+        (:func:`.fidelity.is_blow_up`). Verlet's error is a slow heating proportional to the
+        contacts (``int U dt``) plus a random walk; a blow-up is a jump.
     progress : callable, optional
         Called with the number of steps just done.
 
@@ -60,6 +65,9 @@ def run_process(state: MDState, params: GasParams, segments: list[Segment], n_fr
         snapshot positions; ``pos_snd``, ``vel_snd`` (S, N, 2) float64 exact phase point at each
         state's last frame (restart point); ``time_sf``, ``ekin_sf``, ``epot_sf`` (S, F);
         ``Lx_s`` (S,) piston position; ``work_s`` (S,) cumulative piston work at the state;
+        ``t_dx_s``, ``t2_dx_s`` (S,) ``int T dX`` and ``int T^2 dX`` from the start to the
+        state, X the expected contacts (:func:`.fidelity.contact_rate`, T = K / N; trapezoid
+        over the checks): the arguments of :func:`.fidelity.first_law_bound`;
         ``piston_t``, ``piston_Lx``, ``piston_work`` the piston trajectory sampled at segment
         ends and every ``chunk_steps``.
     """
@@ -70,19 +78,34 @@ def run_process(state: MDState, params: GasParams, segments: list[Segment], n_fr
     pos_s, vel_s, time_s, ekin_s, epot_s, Lx_s, work_s = [], [], [], [], [], [], []
     traj_t, traj_Lx, traj_W = [state.t], [state.Lx], [0.0]
 
-    last = {"t": state.t, "e_minus_w": e0}
+    n = max(state.N, 1)
+
+    def rates():
+        """``(T rate, T^2 rate)`` of the contacts at the current state."""
+        temp = sim.kinetic() / n
+        r = contact_rate(state.N, state.Lx, params.L, params.R, temp, params.mass)
+        return temp * r, temp * temp * r
+
+    last = {"t": state.t, "e_minus_w": e0, "rates": rates(), "t_dx": 0.0, "t2_dx": 0.0}
+    t_dx_s, t2_dx_s = [], []
 
     def check_energy():
         e_minus_w = sim.energy() - sim.work
-        jump = abs(e_minus_w - last["e_minus_w"]) / abs(e0)
-        if not math.isfinite(jump) or jump > max_energy_error:
+        now = rates()
+        span = state.t - last["t"]
+        d1 = 0.5 * (now[0] + last["rates"][0]) * span
+        d2 = 0.5 * (now[1] + last["rates"][1]) * span
+        jump = abs(e_minus_w - last["e_minus_w"])
+        if not math.isfinite(d1) or is_blow_up(jump, d1, d2, params.dt, e0, max_energy_error):
             raise BlowUpError(
                 f"blow-up at t = {state.t:.3f}: the first-law balance E - W changed by "
-                f"{jump:.3g} E0 since t = {last['t']:.3f} (max_energy_error = "
-                f"{max_energy_error}); total first-law error |E - E0 - W| / E0 = "
-                f"{abs(e_minus_w - e0) / abs(e0):.3g}"
+                f"{jump / abs(e0):.3g} E0 since t = {last['t']:.3f} (max_energy_error = "
+                f"{max_energy_error}; first-law bound of the interval "
+                f"{first_law_bound(d1, d2, params.dt) / abs(e0):.3g} E0); total "
+                f"first-law error |E - E0 - W| / E0 = {abs(e_minus_w - e0) / abs(e0):.3g}"
             )
-        last.update(t=state.t, e_minus_w=e_minus_w)
+        last.update(t=state.t, e_minus_w=e_minus_w, rates=now, t_dx=last["t_dx"] + d1,
+                    t2_dx=last["t2_dx"] + d2)
 
     def advance(seg: Segment, k0: int, k1: int):
         k = k0
@@ -120,10 +143,13 @@ def run_process(state: MDState, params: GasParams, segments: list[Segment], n_fr
         vel_s.append(state.vel_nd.copy())
         Lx_s.append(state.Lx)
         work_s.append(sim.work)
+        t_dx_s.append(last["t_dx"])
+        t2_dx_s.append(last["t2_dx"])
     return ProcessRecord(
         pos_sfnd=np.stack(frames), pos_snd=np.stack(pos_s), vel_snd=np.stack(vel_s),
         time_sf=np.array(time_s), ekin_sf=np.array(ekin_s), epot_sf=np.array(epot_s),
-        Lx_s=np.array(Lx_s), work_s=np.array(work_s), piston_t=np.array(traj_t),
+        Lx_s=np.array(Lx_s), work_s=np.array(work_s), t_dx_s=np.array(t_dx_s),
+        t2_dx_s=np.array(t2_dx_s), piston_t=np.array(traj_t),
         piston_Lx=np.array(traj_Lx), piston_work=np.array(traj_W),
     )
 

@@ -1,0 +1,298 @@
+"""Throughput constants of the cost model, fitted from real runs' benchmark files.
+
+Each rule's jobs write ``results/<preset>/benchmarks/...tsv`` (Snakemake's ``benchmark:``;
+columns ``s``, ``max_rss``, ..., ``cpu_time``). Given finished runs and the configs they ran
+with, :func:`fit` pairs every benchmark file with the job's sizes from :mod:`.model` and fits,
+per rule,
+
+    cpu_time = overhead_s + s_per_work * work        (seconds)
+    max_rss  = rss_base_mb + rss_per_mem * mem        (MB)
+
+and ``bytes_per_disk`` from the sizes of the job's output files. CPU time, not wall time: the
+runs were made on a 2-core machine often shared with other work, where wall time also counts
+the turns other processes took. How a constant is fitted:
+
+- a rule of constant work (figures, tables): the median over its jobs;
+- a rule whose calibration jobs span a factor >= 4 in size: a least-squares line in relative
+  error (each job weighs the same whatever its size), intercept and slope >= 0;
+- otherwise the intercept is the start-up cost of the rule's environment (median over the
+  constant rules of the same conda env: Python, numba or torch imports) and the slope the
+  median of (measured - intercept) / work.
+
+The result, with its provenance (runs, machine, date, code version), is
+``thermolearn/plan/calibration.yaml``; ``thermolearn plan --calibrate DIR=PRESET ...`` rewrites
+it (:func:`calibrate`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import yaml
+
+from ..config import ConfigError
+from ..io import write_text
+from .model import CALIBRATION_FILE, STAGES, Sizes, load_calibration, rule_specs  # noqa: F401
+
+BENCH_COLUMNS = ("s", "max_rss", "cpu_time")
+
+
+def read_benchmark(path: str | Path) -> dict[str, float]:
+    """The last row of a Snakemake benchmark file: ``s`` (wall s), ``max_rss`` (MB),
+    ``cpu_time`` (s). A missing value (``-``, written for very short jobs) reads as 0."""
+    lines = Path(path).read_text(encoding="utf-8").strip().splitlines()
+    head, row = lines[0].split("\t"), lines[-1].split("\t")
+    out = {}
+    for col in BENCH_COLUMNS:
+        try:
+            out[col] = float(row[head.index(col)])
+        except (ValueError, IndexError):
+            out[col] = 0.0
+    return out
+
+
+def _metrics(results: Path) -> dict | None:
+    p = results / "paper_a" / "model" / "metrics.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
+
+
+def run_points(results: str | Path, config: Mapping, repo: Path | None = None) -> list[dict]:
+    """Every job of ``config`` that has a benchmark file under ``results``, with its sizes.
+
+    The siamese training's work uses the epochs and pairs per epoch the run actually did
+    (``metrics.json``), not the config's upper bound.
+    """
+    results = Path(results)
+    S = Sizes(config, repo)
+    metrics = _metrics(results)
+    specs = rule_specs(lambda: 0.0)
+    points = []
+    for rule, spec in specs.items():
+        if not spec.bench:
+            continue
+        for key, work, mem, disk in spec.jobs(S):
+            bench = results / spec.bench.format(key=key)
+            if not bench.is_file():
+                continue
+            if rule == "paper_a_train" and metrics is not None:
+                pairs = float(metrics.get("train_pairs_per_epoch", S.train_pairs()))
+                work = float(metrics["epochs"]) * pairs * S.F * S.size2
+            outs = [results / o.format(key=key) for o in spec.outputs]
+            size = sum(o.stat().st_size for o in outs) if outs and all(
+                o.is_file() for o in outs) else None
+            points.append(dict(rule=rule, key=key, work=work, mem=mem, disk=disk, bytes=size,
+                               **read_benchmark(bench)))
+    return points
+
+
+def _line(x: Sequence[float], y: Sequence[float], base: float) -> tuple[float, float]:
+    """``(intercept, slope)`` of y ~ x (module docstring); ``base``: the env's start-up."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if not np.any(x > 0):
+        return float(np.median(y)), 0.0
+    pos = x[x > 0]
+    ok = y > 0
+    if len(pos) >= 3 and pos.max() / pos.min() >= 4 and ok.sum() >= 3:
+        xs, ys = x[ok], y[ok]
+        A = np.stack([1 / ys, xs / ys], axis=1)
+        (a, b), *_ = np.linalg.lstsq(A, np.ones_like(ys), rcond=None)
+        if a < 0:
+            a, b = 0.0, float(np.sum(xs / ys) / np.sum((xs / ys) ** 2))
+        if b < 0:
+            a, b = float(np.sum(1 / ys) / np.sum(1 / ys ** 2)), 0.0
+        return float(a), float(b)
+    slope = float(np.median(np.maximum(y[x > 0] - base, 0.0) / x[x > 0]))
+    return float(base), slope
+
+
+def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None) -> dict:
+    """Fit the constants of every rule from finished runs.
+
+    Parameters
+    ----------
+    runs : list of (results_dir, config)
+        Each run's results folder (the one holding ``benchmarks/``) and the config it ran with.
+    repo : Path, optional
+        Repository root (for ``paper_b.reference_dir``).
+
+    Returns
+    -------
+    dict
+        ``rules``: per rule ``overhead_s`` (s), ``s_per_work`` (CPU s per work unit),
+        ``rss_base_mb``, ``rss_per_mem`` (MB per MB held), ``bytes_per_disk``, ``n_jobs`` (the
+        benchmark files behind them); ``env_overhead_s``, ``env_rss_mb`` per conda env;
+        ``train_best_epoch`` (median best epoch of the runs' siamese trainings).
+    """
+    specs = rule_specs(lambda: 0.0)
+    points: list[dict] = []
+    best = []
+    for results, config in runs:
+        points += run_points(results, config, repo)
+        m = _metrics(Path(results))
+        if m is not None:
+            best.append(float(m["best_epoch"]))
+    by_rule: dict[str, list[dict]] = {}
+    for p in points:
+        by_rule.setdefault(p["rule"], []).append(p)
+    env_t, env_m = {}, {}
+    for env in ("md", "torch"):
+        const = [p for p in points if specs[p["rule"]].env == env and p["work"] == 0]
+        env_t[env] = statistics.median(p["cpu_time"] for p in const) if const else 0.0
+        env_m[env] = statistics.median(p["max_rss"] for p in const) if const else 0.0
+    rules = {}
+    for rule, spec in specs.items():
+        pts = by_rule.get(rule, [])
+        if not pts and spec.like in rules:  # the same code's throughput, said in the file
+            rules[rule] = dict(rules[spec.like], n_jobs=0, like=spec.like)
+            continue
+        if not pts:  # never measured: the env's start-up, no growth (said in the file)
+            rules[rule] = dict(overhead_s=round(env_t[spec.env], 3), s_per_work=0.0,
+                               rss_base_mb=round(env_m[spec.env], 1), rss_per_mem=0.0,
+                               bytes_per_disk=0.0, n_jobs=0)
+            continue
+        a, b = _line([p["work"] for p in pts], [p["cpu_time"] for p in pts], env_t[spec.env])
+        ra, rb = _line([p["mem"] for p in pts], [p["max_rss"] for p in pts], env_m[spec.env])
+        sized = [p["bytes"] / p["disk"] for p in pts if p["bytes"] and p["disk"] > 0]
+        rules[rule] = dict(overhead_s=round(a, 3), s_per_work=float(f"{b:.4g}"),
+                           rss_base_mb=round(ra, 1), rss_per_mem=float(f"{rb:.4g}"),
+                           bytes_per_disk=float(f"{statistics.median(sized):.4g}") if sized else 0.0,
+                           n_jobs=len(pts))
+    return dict(
+        train_best_epoch=float(statistics.median(best)) if best else 8.0,
+        env_overhead_s={k: round(v, 3) for k, v in env_t.items()},
+        env_rss_mb={k: round(v, 1) for k, v in env_m.items()},
+        rules=rules,
+    )
+
+
+def machine() -> str:
+    """This machine in words: CPU model, cores, OS."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
+              out: str | Path = CALIBRATION_FILE, note: str = "") -> dict:
+    """Fit from runs and write the constants with their provenance (atomically).
+
+    Parameters
+    ----------
+    specs : list of (results_dir, [preset, ...])
+        Each run's results folder and the presets it ran with (on top of ``repo/config.yaml``).
+    repo : Path
+        Repository root.
+    out : path
+        The calibration file to write.
+    """
+    from ..checks import load_config
+    from ..provenance import code_version
+
+    runs, used = [], []
+    for results, presets in specs:
+        if not (Path(results) / "benchmarks").is_dir():
+            raise ConfigError(f"{results}: no benchmarks/ folder (give the run's results folder, "
+                              "e.g. results/repro)")
+        config = load_config(Path(repo) / "config.yaml", *presets)
+        runs.append((results, config))
+        used.append(dict(results=str(results), presets=[str(p) for p in presets],
+                         benchmark_files=len(run_points(results, config, repo))))
+    cal = fit(runs, repo)
+    cal = dict(
+        provenance=dict(
+            made_by="thermolearn plan --calibrate",
+            date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            machine=machine(),
+            code_version=code_version(),
+            time_column="cpu_time (CPU seconds; wall time was inflated on a shared machine)",
+            gpu="not calibrated: no GPU run recorded; GPU stages are projected in CPU-hours "
+                "(an upper bound for a GPU)",
+            note=note,
+            runs=used,
+        ),
+        **cal,
+    )
+    header = ("# Throughput constants of thermolearn.plan (written by `thermolearn plan "
+              "--calibrate`; see thermolearn/plan/calibration.py).\n")
+    write_text(out, header + yaml.safe_dump(cal, sort_keys=False, width=100))
+    return cal
+
+
+def measured_stages(results: str | Path, config: Mapping, repo: Path | None = None,
+                    column: str = "cpu_time") -> dict[str, dict]:
+    """Per stage, what a finished run's benchmark files say: ``jobs`` found, ``seconds``
+    (sum of ``column``) and ``max_rss`` (MB)."""
+    specs = rule_specs(lambda: 0.0)
+    out = {s: dict(jobs=0, seconds=0.0, max_rss=0.0) for s in STAGES}
+    for p in run_points(results, config, repo):
+        t = out[specs[p["rule"]].stage]
+        t["jobs"] += 1
+        t["seconds"] += p[column]
+        t["max_rss"] = max(t["max_rss"], p["max_rss"])
+    return out
+
+
+def compare(plan, results: str | Path, config: Mapping, repo: Path | None = None,
+            column: str = "cpu_time") -> dict[str, dict]:
+    """Projected against measured, per stage, over the jobs of ``plan`` that have a benchmark
+    file under ``results``: ``jobs`` (found), ``planned`` (jobs in the plan), ``projected_s``,
+    ``measured_s`` (sum of ``column``), ``ratio`` (projected / measured; None if nothing was
+    measured)."""
+    specs = rule_specs(lambda: 0.0)
+    out = {s: dict(jobs=0, planned=0, projected_s=0.0, measured_s=0.0) for s in STAGES}
+    found = {(p["rule"], p["key"]): p for p in run_points(results, config, repo)}
+    for rule, costs in plan.costs.items():
+        if not specs[rule].bench:  # `all`: no job of its own
+            continue
+        for c in costs:
+            t = out[specs[rule].stage]
+            t["planned"] += 1
+            p = found.get((rule, c.job.key))
+            if p is not None:
+                t["jobs"] += 1
+                t["projected_s"] += c.cpu_s
+                t["measured_s"] += p[column]
+    for t in out.values():
+        t["ratio"] = t["projected_s"] / t["measured_s"] if t["measured_s"] > 0 else None
+    return out
+
+
+def compare_rules(plan, results: str | Path, config: Mapping,
+                  repo: Path | None = None) -> dict[str, dict]:
+    """Projected against measured, per rule, over the jobs that have a benchmark file under
+    ``results``: ``jobs`` (found), ``planned``, ``projected_s`` and ``measured_s`` (CPU
+    seconds, summed), ``wall_s`` (measured, summed), ``projected_rss_mb`` and
+    ``measured_rss_mb`` (largest job's peak RSS, MB), ``rss_ratio`` (projected / measured)."""
+    found = {(p["rule"], p["key"]): p for p in run_points(results, config, repo)}
+    out = {}
+    for rule, costs in plan.costs.items():
+        t = dict(jobs=0, planned=len(costs), projected_s=0.0, measured_s=0.0, wall_s=0.0,
+                 projected_rss_mb=0.0, measured_rss_mb=0.0)
+        for c in costs:
+            p = found.get((rule, c.job.key))
+            if p is None:
+                continue
+            t["jobs"] += 1
+            t["projected_s"] += c.cpu_s
+            t["measured_s"] += p["cpu_time"]
+            t["wall_s"] += p["s"]
+            t["projected_rss_mb"] = max(t["projected_rss_mb"], c.rss_mb)
+            t["measured_rss_mb"] = max(t["measured_rss_mb"], p["max_rss"])
+        if t["jobs"]:
+            t["rss_ratio"] = (t["projected_rss_mb"] / t["measured_rss_mb"]
+                              if t["measured_rss_mb"] > 0 else None)
+            out[rule] = t
+    return out

@@ -1,0 +1,542 @@
+"""Per-rule cost model: work units of every job from the config, times measured throughputs.
+
+Every rule of the workflow has a :class:`RuleSpec`: its stage, the conda env it runs in, its
+threads, and a function that lists its jobs exactly as the rule files expand them (one per
+process, test process, Paper B block, width, ... from :func:`thermolearn.paper_a.design.make_design`
+and the config) with three sizes per job:
+
+- ``work``: what its CPU time is proportional to (MD: N x integration steps; rendering: images x
+  canvas^2; training: epochs x pairs x frames x size^2; scoring: images scored x size^2; Paper B:
+  disks x frames x runs; DeepSets: epochs x runs x frames x disks x h), 0 for rules of constant
+  cost (figures, tables);
+- ``mem``: what its peak memory grows with (MB of data it holds);
+- ``disk``: what its outputs' size is proportional to (stored values).
+
+The constants that turn those into seconds, MB and bytes are measured (``calibration.yaml``,
+:mod:`.calibration`):
+
+    cpu_s = overhead_s + s_per_work * work
+    rss_mb = rss_base_mb + rss_per_mem * mem
+    bytes = bytes_per_disk * disk      (bytes_const for rules of constant output)
+
+SLURM limits (:func:`slurm_runtime_min`, :func:`slurm_mem_mb`) use the same prediction with the
+safety factors and floors below, kept in this one place.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import yaml
+
+from ..config import ConfigError
+from ..paper_a.axioms.checks import a5_durations
+from ..paper_a.design import make_design
+from ..paper_a.md.protocol import process_segments, schedule, steps_for
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
+
+# SLURM requests from the projection (the one place these live):
+SLURM_TIME_FACTOR = 3.0    # runtime asked = 3 x the projected wall time of the job ...
+SLURM_TIME_FLOOR_MIN = 10  # ... and never under 10 minutes (queue and start-up)
+SLURM_MEM_FACTOR = 2.0     # mem asked = 2 x the projected peak RSS ...
+SLURM_MEM_FLOOR_MB = 1000  # ... and never under 1000 MB
+# A job of T threads is assumed to use them at this efficiency for its wall time (measured:
+# training on 2 threads 1.55 CPU-s per wall-s, 0.78; assumed lower for 8 threads):
+THREAD_EFFICIENCY = 0.5
+
+STAGES = [
+    "Paper A MD", "A1/A5 MD", "MD accuracy", "rendering", "training", "scoring",
+    "Paper B simulation", "Paper B training", "figures and tables",
+]
+# Stages whose jobs run on the configured device (the rest always on CPU cores):
+DEVICE_OF_STAGE = {"training": ("paper_a", "train", "device"),
+                   "scoring": ("paper_a", "train", "device"),
+                   "Paper B training": ("paper_b", "device")}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job of a rule: ``key`` is its wildcard value ('' for a rule of one job)."""
+
+    rule: str
+    key: str
+    work: float = 0.0
+    mem: float = 0.0
+    disk: float = 0.0
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """How a rule's jobs and sizes follow from the config (see the module docstring)."""
+
+    stage: str
+    env: str                     # "md" or "torch": the start-up cost of rules of no work
+    threads: int
+    jobs: Callable[["Sizes"], list[tuple[str, float, float, float]]]
+    bench: str                   # benchmark file under results/<preset>/, {key} = wildcard
+    outputs: tuple[str, ...] = ()  # output files measured for disk ({key} = wildcard)
+    work_unit: str = ""
+    like: str = ""               # a rule of the same code whose constants stand in until
+                                 # this rule has calibration points of its own
+
+
+class Sizes:
+    """The sizes of a config that the rules expand over (design, test processes, Paper B files).
+
+    Parameters
+    ----------
+    config : dict
+        A validated config (:func:`thermolearn.checks.load_config`).
+    repo : Path, optional
+        The repository root, against which ``paper_b.reference_dir`` is resolved as the rule
+        files do (the published weights add one ``paper_b_outputs`` job when present).
+    """
+
+    def __init__(self, config: Mapping, repo: Path | None = None):
+        self.config = config
+        self.a = config["paper_a"]
+        self.b = config["paper_b"]
+        self.design = make_design(config)
+        self.rows = self.design.to_dict("records")
+        self.test = [r for r in self.rows if r["split"] == "test"]
+        self.F = int(self.a["protocol"]["n_frames"])
+        self.size2 = float(self.a["render"]["size"]) ** 2
+        self.canvas2 = float(self.a["render"]["canvas"]) ** 2
+        runs = self.b["runs"]
+        self.n_runs = int(runs["n_train"]) + int(runs["n_heldout"])
+        self.n_files = math.ceil(self.n_runs / int(runs["runs_per_file"]))
+        ref = self.b.get("reference_dir")
+        self.has_ref = bool(ref is not None and repo is not None and (Path(repo) / ref).is_dir())
+
+    # -- Paper A -------------------------------------------------------------------------------
+    def steps(self, row: Mapping) -> int:
+        """Integration steps of one process (every segment of its protocol)."""
+        return sum(s.n_steps for s in process_segments(self.a, row))
+
+    def md_work(self, row: Mapping) -> float:
+        """Particle-steps of one process: N x steps."""
+        return float(row["N"]) * self.steps(row)
+
+    def frames(self, row: Mapping) -> float:
+        """Snapshots recorded by one process (states x frames)."""
+        return float(row["n_states"]) * self.F
+
+    def image_mb(self, rows) -> float:
+        """MB of uint8 images of ``rows`` (states x frames x size^2 bytes)."""
+        return sum(self.frames(r) for r in rows) * self.size2 / 1e6
+
+    def test_states(self) -> int:
+        return int(sum(r["n_states"] for r in self.test))
+
+    def train_epochs(self, best_epoch: float) -> float:
+        """Expected epochs of the siamese training: early stopping ends ``patience`` epochs after
+        the best one (``best_epoch``, typical value from the calibration), at most ``max_epochs``."""
+        t = self.a["train"]
+        return float(min(int(t["max_epochs"]), best_epoch + int(t["patience"])))  # inf: max_epochs
+
+    def train_pairs(self) -> float:
+        """Pairs per epoch: ``pairs_per_process`` x training processes (all, or the subset)."""
+        t = self.a["train"]
+        n_train = sum(1 for r in self.rows if r["split"] == "train")
+        if t.get("train_processes") is not None:
+            n_train = min(n_train, int(t["train_processes"]))
+        return float(t["pairs_per_process"]) * n_train
+
+    # -- Paper B -------------------------------------------------------------------------------
+    def block_runs(self, k: int) -> int:
+        per = int(self.b["runs"]["runs_per_file"])
+        return min(per, self.n_runs - k * per)
+
+    def run_values(self, n_runs: float) -> float:
+        """Disk coordinates of ``n_runs`` runs: runs x (frames + 1) x disks."""
+        return n_runs * (int(self.b["runs"]["n_frames"]) + 1) * int(self.b["gas"]["n_disks"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules. Keys and benchmark paths as in workflow/rules/*.smk.
+
+
+def _one(work=0.0, mem=0.0, disk=0.0):
+    return lambda S: [("", float(work(S)) if callable(work) else work,
+                       float(mem(S)) if callable(mem) else mem,
+                       float(disk(S)) if callable(disk) else disk)]
+
+
+def _md_jobs(S: Sizes):
+    return [(r["process"], S.md_work(r), S.frames(r) * r["N"] * 8 / 1e6, S.frames(r) * r["N"])
+            for r in S.rows]
+
+
+def _relaxation(S: Sizes):
+    rel, dt = S.a["relaxation"], float(S.a["integrator"]["dt"])
+    move = max(float(x) for x in S.a["design"]["dL"]) / float(rel["v"])
+    t = float(rel["t_pre"]) + move + float(rel["t_obs"])
+    return float(rel["N"]) * int(rel["n_repeats"]) * steps_for(t, dt)
+
+
+def _images(rows):
+    return lambda S: [(r["process"], S.frames(r) * S.canvas2, S.canvas2 * 4 / 1e6,
+                       S.frames(r) * S.size2) for r in rows(S)]
+
+
+def _a1_md(S: Sizes):
+    return [(r["process"], S.md_work(r), S.frames(r) * r["N"] * 8 / 1e6, S.frames(r) * r["N"])
+            for r in S.test]
+
+
+def _md_accuracy(S: Sizes) -> float:
+    """Particle-steps of the dt sweep: N x steps of every listed process at every dt."""
+    acc, pr = S.a["md_accuracy"], S.a["protocol"]
+    work = 0.0
+    for proc in acc["processes"]:
+        for dt in acc["dt"]:
+            segs = schedule(L=float(S.a["gas"]["L"]), Lx_min=float(pr["Lx_min"]),
+                            n_cycles=int(acc["n_cycles"]), v_push=float(proc["v_push"]),
+                            v_pull=float(proc["v_pull"]), dL_push=float(proc["dL_push"]),
+                            dL_pull=float(proc["dL_pull"]),
+                            t_eq=float(pr["t_eq"] if acc.get("t_eq") is None else acc["t_eq"]),
+                            t_hold=float(pr["t_hold"] if acc.get("t_hold") is None
+                                         else acc["t_hold"]), dt=float(dt))
+            work += float(proc["N"]) * sum(s.n_steps for s in segs)
+    return work
+
+
+def _a5_splits(S: Sizes, row) -> int:
+    return min(int(row["n_states"]), int(S.a["axioms"]["a5"]["states_per_process"]))
+
+
+def _a5_md(S: Sizes):
+    t_split, t_recomb = a5_durations(S.a)
+    dt = float(S.a["integrator"]["dt"])
+    steps = steps_for(t_split, dt) + steps_for(t_recomb, dt)
+    return [(r["process"], _a5_splits(S, r) * float(r["N"]) * steps,
+             S.frames(r) * r["N"] * 8 / 1e6, _a5_splits(S, r) * 2 * S.F * S.size2)
+            for r in S.test]
+
+
+def _scored(n_images: Callable[[Sizes], float]):
+    """An axiom rule that scores ``n_images(S)`` states of F frames at size^2 px."""
+    return _one(work=lambda S: n_images(S) * S.F * S.size2,
+                mem=lambda S: S.image_mb(S.test))
+
+
+AX = lambda S: S.a["axioms"]  # noqa: E731
+
+
+def _paper_b_blocks(S: Sizes):
+    return [(f"{k:03d}", S.run_values(S.block_runs(k)), S.run_values(S.block_runs(k)) * 8 / 1e6,
+             S.run_values(S.block_runs(k))) for k in range(S.n_files)]
+
+
+def _sweep(S: Sizes):
+    sw = S.b["frame_rate_sweep"]
+    steps = sum(float(r) * float(sw["duration"]) for r in sw["frame_rates"])
+    return steps * int(sw["n_repeats"]) * int(S.b["gas"]["n_disks"])
+
+
+def _pb_train(S: Sizes):
+    t = S.b["train"]
+    data = S.run_values(int(S.b["runs"]["n_train"]))
+    return [(str(int(h)), float(t["epochs"]) * data * int(h), data * 4 / 1e6, float(h) ** 2)
+            for h in t["hidden"]]
+
+
+def _pb_outputs(S: Sizes):
+    hsum = sum(int(h) for h in S.b["train"]["hidden"])
+    data = S.run_values(S.n_runs)
+    return [(src, data * hsum, data * 4 / 1e6, data)
+            for src in (["ours", "ref"] if S.has_ref else ["ours"])]
+
+
+def _all_runs(S: Sizes):
+    return S.run_values(S.n_runs)
+
+
+def _train(best_epoch: Callable[[], float]):
+    def jobs(S: Sizes):
+        tr = [r for r in S.rows if r["split"] in ("train", "val")]
+        return [("", S.train_epochs(best_epoch()) * S.train_pairs() * S.F * S.size2,
+                 S.image_mb(tr), 1.0)]
+    return jobs
+
+
+def _const(stage: str, env: str, bench: str, threads: int = 1) -> RuleSpec:
+    return RuleSpec(stage, env, threads, _one(), bench)
+
+
+FIG = "figures and tables"
+SCORING_UNIT = "images scored x size^2"
+
+
+def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleSpec]:
+    """Every rule the model knows, by name (``best_epoch``: typical best epoch of training)."""
+    md_out = ("paper_a/md/{key}.npz",)
+    return {
+        "all": _const(FIG, "md", ""),
+        # Paper A MD
+        "paper_a_design": _const("Paper A MD", "md", "benchmarks/paper_a/design.tsv"),
+        "paper_a_md": RuleSpec("Paper A MD", "md", 1, _md_jobs,
+                               "benchmarks/paper_a/md/{key}.tsv", md_out, "N x steps"),
+        "paper_a_relaxation": RuleSpec("Paper A MD", "md", 1, _one(work=_relaxation),
+                                       "benchmarks/paper_a/relaxation.tsv", (), "N x steps"),
+        "paper_a_md_accuracy": RuleSpec(
+            "MD accuracy", "md", 1, _one(work=_md_accuracy), "benchmarks/paper_a/md_accuracy.tsv",
+            (), "N x steps, every process at every dt", like="paper_a_md"),
+        "paper_a_md_fidelity": _const(FIG, "md", "benchmarks/paper_a/md_fidelity.tsv"),
+        "paper_a_md_accuracy_figure": _const(FIG, "md",
+                                             "benchmarks/paper_a/md_accuracy_figure.tsv"),
+        "paper_a_relaxation_figure": _const(FIG, "md", "benchmarks/paper_a/relaxation_figure.tsv"),
+        # rendering
+        "paper_a_images": RuleSpec(
+            "rendering", "md", 1, _images(lambda S: S.rows), "benchmarks/paper_a/images/{key}.tsv",
+            ("paper_a/images/{key}.npy", "paper_a/images/{key}.json"), "images x canvas^2"),
+        "paper_a_states": RuleSpec(
+            "rendering", "md", 1,
+            _one(work=lambda S: sum(S.frames(r) * r["N"] for r in S.rows)),
+            "benchmarks/paper_a/states.tsv", (), "disk positions read"),
+        "paper_a_fig1": _const(FIG, "md", "benchmarks/paper_a/fig1.tsv"),
+        # training and scoring
+        "paper_a_train": RuleSpec("training", "torch", 8, _train(best_epoch),
+                                  "benchmarks/paper_a/train.tsv", ("paper_a/model/siamese.pt",),
+                                  "epochs x pairs x frames x size^2"),
+        "paper_a_train_curve": _const(FIG, "torch", "benchmarks/paper_a/train_curve.tsv"),
+        "paper_a_scores": RuleSpec(
+            "scoring", "torch", 4,
+            _one(work=lambda S: sum(S.frames(r) for r in S.rows) * S.size2,
+                 mem=lambda S: S.image_mb(S.rows)),
+            "benchmarks/paper_a/scores.tsv", (), SCORING_UNIT),
+        "paper_a_entropy_fit": _const(FIG, "md", "benchmarks/paper_a/entropy_fit.tsv"),
+        "paper_a_entropy_gap": _const(FIG, "md", "benchmarks/paper_a/entropy_gap.tsv"),
+        "paper_a_fig7": _const(FIG, "md", "benchmarks/paper_a/fig7.tsv"),
+        "paper_a_fig7_gap": _const(FIG, "md", "benchmarks/paper_a/fig7_gap.tsv"),
+        # axioms
+        "paper_a_axiom_a1_md": RuleSpec(
+            "A1/A5 MD", "md", 1, _a1_md, "benchmarks/paper_a/axioms/a1_md/{key}.tsv",
+            ("paper_a/axioms/a1/md/{key}.npz",), "N x steps"),
+        "paper_a_axiom_a1_images": RuleSpec(
+            "rendering", "md", 1, _images(lambda S: S.test),
+            "benchmarks/paper_a/axioms/a1_images/{key}.tsv",
+            ("paper_a/axioms/a1/images/{key}.npy", "paper_a/axioms/a1/images/{key}.json"),
+            "images x canvas^2"),
+        "paper_a_axiom_a5_md": RuleSpec(
+            "A1/A5 MD", "md", 1, _a5_md, "benchmarks/paper_a/axioms/a5_md/{key}.tsv",
+            ("paper_a/axioms/a5/{key}.npz",), "splits x N x steps"),
+        "paper_a_axiom_a1": RuleSpec("scoring", "torch", 2, _scored(lambda S: 2 * S.test_states()),
+                                     "benchmarks/paper_a/axioms/a1.tsv", (), SCORING_UNIT),
+        "paper_a_axiom_a3": RuleSpec(
+            "scoring", "torch", 2,
+            _scored(lambda S: min(int(AX(S)["a3"]["max_states"]),
+                                  len(S.test) * int(S.a["protocol"]["n_cycles"]))),
+            "benchmarks/paper_a/axioms/a3.tsv", (), SCORING_UNIT),
+        "paper_a_axiom_a4": RuleSpec(
+            "scoring", "torch", 2,
+            _scored(lambda S: min(int(AX(S)["a4"]["max_states"]), S.test_states())
+                    * len(AX(S)["a4"]["lambdas"])),
+            "benchmarks/paper_a/axioms/a4.tsv", (), SCORING_UNIT),
+        "paper_a_axiom_a5": RuleSpec(
+            "scoring", "torch", 2, _scored(lambda S: 2 * sum(_a5_splits(S, r) for r in S.test)),
+            "benchmarks/paper_a/axioms/a5.tsv", (), SCORING_UNIT),
+        "paper_a_axiom_a6": RuleSpec(
+            "scoring", "torch", 2,
+            _scored(lambda S: min(int(AX(S)["a6"]["max_states"]), S.test_states())
+                    * len(AX(S)["a6"]["eps"]) * int(AX(S)["a6"]["n_z_pairs"])),
+            "benchmarks/paper_a/axioms/a6.tsv", (), SCORING_UNIT),
+        "paper_a_axiom_additivity": RuleSpec(
+            "scoring", "torch", 2,
+            _scored(lambda S: int(AX(S)["additivity"]["n_pairs"])
+                    * len(AX(S)["additivity"]["lambdas"]) * 2),
+            "benchmarks/paper_a/axioms/additivity.tsv", (), SCORING_UNIT),
+        "paper_a_axiom_canonical": RuleSpec(
+            "scoring", "torch", 2, _scored(lambda S: S.test_states()),
+            "benchmarks/paper_a/axioms/canonical.tsv", (), SCORING_UNIT),
+        **{f"paper_a_axiom_{a}_figure": _const(FIG, "md", f"benchmarks/paper_a/axioms/{a}_figure.tsv")
+           for a in ("a1", "a3", "a4", "a5", "a6", "additivity", "canonical")},
+        "paper_a_axioms_table": _const(FIG, "md", "benchmarks/paper_a/axioms/table.tsv"),
+        # Paper B
+        "paper_b_simulate": RuleSpec(
+            "Paper B simulation", "md", 1, _paper_b_blocks, "benchmarks/paper_b/runs/b{key}.tsv",
+            ("paper_b/runs/b{key}.npz",), "runs x frames x disks"),
+        "paper_b_frame_rate_sweep": RuleSpec(
+            "Paper B simulation", "md", 1, _one(work=_sweep),
+            "benchmarks/paper_b/frame_rate_sweep.tsv", (), "steps x disks"),
+        "paper_b_fig2": _const(FIG, "md", "benchmarks/paper_b/fig2.tsv"),
+        "paper_b_fig3": RuleSpec(FIG, "md", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
+                                 "benchmarks/paper_b/fig3.tsv", (), "runs x frames x disks"),
+        "paper_b_train": RuleSpec(
+            "Paper B training", "torch", 1, _pb_train, "benchmarks/paper_b/train_h{key}.tsv",
+            ("paper_b/models/h{key}.pt",), "epochs x runs x frames x disks x h"),
+        "paper_b_outputs": RuleSpec(
+            "Paper B training", "torch", 1, _pb_outputs, "benchmarks/paper_b/outputs/{key}.tsv",
+            ("paper_b/outputs/{key}.npz",), "runs x frames x disks x sum(h)"),
+        "paper_b_table2": _const(FIG, "torch", "benchmarks/paper_b/table2.tsv"),
+        "paper_b_training_curves": _const(FIG, "torch", "benchmarks/paper_b/training_curves.tsv"),
+        "paper_b_table3": RuleSpec(FIG, "torch", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
+                                   "benchmarks/paper_b/table3.tsv", (), "runs x frames x disks"),
+        "paper_b_fig5": RuleSpec(FIG, "torch", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
+                                 "benchmarks/paper_b/fig5.tsv", (), "runs x frames x disks"),
+        # report
+        "reproduction": _const(FIG, "md", "benchmarks/reproduction.tsv"),
+        "run_config": _const(FIG, "md", "benchmarks/run_config.tsv"),
+    }
+
+
+def workflow_rules(repo: Path) -> list[str]:
+    """Rule names declared in ``repo/workflow/rules/*.smk`` and the Snakefile (static scan)."""
+    names = []
+    files = sorted((Path(repo) / "workflow" / "rules").glob("*.smk")) + [Path(repo) / "Snakefile"]
+    for f in files:
+        if f.is_file():
+            names += re.findall(r"(?m)^rule (\w+):", f.read_text(encoding="utf-8"))
+    return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Predictions
+
+
+def load_calibration(path: str | Path = CALIBRATION_FILE) -> dict:
+    """The constants file (``yaml.safe_load``); a missing or malformed file names itself."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"calibration file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), dict) \
+            or "train_best_epoch" not in data:
+        raise ConfigError(f"{path}: not a calibration file (needs 'rules' and 'train_best_epoch')")
+    return data
+
+
+@dataclass
+class JobCost:
+    """A job's projection: CPU seconds, peak RSS (MB), output bytes, wall seconds."""
+
+    job: Job
+    stage: str
+    threads: int
+    cpu_s: float
+    rss_mb: float
+    disk_bytes: float
+    cpu_max_s: float = 0.0  # upper bound (training to max_epochs); set by make_plan
+
+    @property
+    def wall_max_s(self) -> float:
+        """Upper bound of the wall time on its threads at :data:`THREAD_EFFICIENCY` (1 thread:
+        the CPU time), from ``cpu_max_s``."""
+        eff = 1.0 if self.threads == 1 else self.threads * THREAD_EFFICIENCY
+        return max(self.cpu_s, self.cpu_max_s) / max(1.0, eff)
+
+
+@dataclass
+class Plan:
+    """The projection of a config: every job's cost, rules without a model, the calibration."""
+
+    costs: dict[str, list[JobCost]]
+    no_model: list[str] = field(default_factory=list)
+    calibration: Mapping = field(default_factory=dict)
+
+    def n_jobs(self) -> dict[str, int]:
+        return {rule: len(c) for rule, c in self.costs.items()}
+
+    def job(self, rule: str, key: str = "") -> JobCost:
+        """The cost of one job (``key``: its wildcard value); a KeyError names what is missing."""
+        for c in self.costs.get(rule, []):
+            if c.job.key == key:
+                return c
+        if rule not in self.costs:
+            raise KeyError(f"rule {rule!r} has no cost model (thermolearn.plan.model)")
+        raise KeyError(f"rule {rule!r} has no job {key!r}")
+
+    def stage_totals(self) -> dict[str, dict[str, float]]:
+        """Per stage: ``jobs``, ``cpu_s`` (sum), ``disk_bytes`` (sum), ``rss_mb`` (max)."""
+        out = {s: dict(jobs=0, cpu_s=0.0, disk_bytes=0.0, rss_mb=0.0) for s in STAGES}
+        for costs in self.costs.values():
+            for c in costs:
+                t = out[c.stage]
+                t["jobs"] += 1
+                t["cpu_s"] += c.cpu_s
+                t["disk_bytes"] += c.disk_bytes
+                t["rss_mb"] = max(t["rss_mb"], c.rss_mb)
+        return out
+
+
+def predict(spec: RuleSpec, const: Mapping, job: Job) -> JobCost:
+    """A job's cost from its sizes and the rule's calibrated constants ``const``."""
+    cpu = float(const["overhead_s"]) + float(const["s_per_work"]) * job.work
+    rss = float(const["rss_base_mb"]) + float(const["rss_per_mem"]) * job.mem
+    disk = float(const.get("bytes_per_disk", 0.0)) * job.disk if spec.outputs else 0.0
+    return JobCost(job, spec.stage, spec.threads, cpu, rss, disk)
+
+
+def make_plan(config: Mapping, calibration: Mapping | None = None, repo: Path | None = None,
+              extra_rules: list[str] | None = None) -> Plan:
+    """Project every job of ``config``.
+
+    Parameters
+    ----------
+    config : dict
+        A validated config.
+    calibration : dict, optional
+        The constants (``calibration.yaml`` as read by :func:`.calibration.load_calibration`);
+        default: the package's file.
+    repo : Path, optional
+        Repository root: resolves ``paper_b.reference_dir``; its rule files are scanned for rules
+        the model does not know (listed in ``Plan.no_model``).
+    extra_rules : list of str, optional
+        Further rule names to check against the model.
+    """
+    cal = load_calibration() if calibration is None else calibration
+    specs = rule_specs(lambda: float(cal["train_best_epoch"]))
+    upper = rule_specs(lambda: math.inf)  # training runs to max_epochs: the SLURM limit
+    S = Sizes(config, repo)
+    costs: dict[str, list[JobCost]] = {}
+    for rule, spec in specs.items():
+        const = cal["rules"].get(rule)
+        if const is None and spec.like:
+            const = cal["rules"].get(spec.like)
+        jobs = spec.jobs(S)
+        if const is None and all(j[1] == 0 for j in jobs) and "env_overhead_s" in cal:
+            # a rule of constant cost not yet measured: its conda env's start-up (as fit does)
+            const = dict(overhead_s=cal["env_overhead_s"][spec.env], s_per_work=0.0,
+                         rss_base_mb=cal["env_rss_mb"][spec.env], rss_per_mem=0.0)
+        if const is None:
+            raise ConfigError(f"calibration has no constants for rule {rule!r}: run "
+                              "`thermolearn plan --calibrate RESULTS_DIR=PRESET ...`")
+        costs[rule] = [predict(spec, const, Job(rule, *j)) for j in jobs]
+        for c, j in zip(costs[rule], upper[rule].jobs(S)):
+            c.cpu_max_s = predict(spec, const, Job(rule, *j)).cpu_s
+    declared = (workflow_rules(repo) if repo is not None else []) + list(extra_rules or [])
+    no_model = sorted({r for r in declared if r not in specs})
+    return Plan(costs, no_model, cal)
+
+
+def device_of(config: Mapping, stage: str) -> str | None:
+    """The configured device of a stage's jobs (``auto``/``cpu``/``cuda``), None for CPU stages."""
+    keys = DEVICE_OF_STAGE.get(stage)
+    if keys is None:
+        return None
+    value = config
+    for k in keys:
+        value = value[k]
+    return str(value)
+
+
+def slurm_runtime_min(cost: JobCost) -> int:
+    """SLURM ``runtime`` (minutes) of a job: :data:`SLURM_TIME_FACTOR` x the upper bound of its
+    projected wall time on its threads (training: all ``max_epochs``; CPU throughput, so a GPU
+    job finishes sooner), at least :data:`SLURM_TIME_FLOOR_MIN`."""
+    return int(max(SLURM_TIME_FLOOR_MIN, math.ceil(SLURM_TIME_FACTOR * cost.wall_max_s / 60.0)))
+
+
+def slurm_mem_mb(cost: JobCost) -> int:
+    """SLURM ``mem_mb`` of a job: :data:`SLURM_MEM_FACTOR` x its projected peak RSS (MB), at
+    least :data:`SLURM_MEM_FLOOR_MB`, rounded up to 100 MB."""
+    mb = max(SLURM_MEM_FLOOR_MB, SLURM_MEM_FACTOR * cost.rss_mb)
+    return int(math.ceil(mb / 100.0) * 100)
