@@ -71,7 +71,7 @@ def _plan(args) -> int:
                 raise ConfigError(f"--calibrate {item!r}: give RESULTS_DIR=PRESET[,PRESET...] "
                                   "(the presets the run used, on top of config.yaml)")
             specs.append((results, presets.split(",")))
-        cal = calibrate(specs, repo, note=args.note or "")
+        cal = calibrate(specs, repo, note=args.note or "", cold=args.cold or ())
         print(f"calibrated {len(cal['rules'])} rules from {len(specs)} runs "
               f"({sum(r['benchmark_files'] for r in cal['provenance']['runs'])} benchmark files)")
         if not args.configs:
@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calibrate", nargs="+", metavar="RESULTS_DIR=PRESET[,PRESET]",
                    help="refit the throughput constants from finished runs' benchmark files")
     p.add_argument("--note", help="a remark stored with the calibration")
+    p.add_argument("--cold", nargs="+", metavar="RESULTS_DIR", default=(),
+                   help="runs made from a cold numba cache (a fresh clone): their compiling "
+                   "jobs are left out of the fit")
     p.add_argument("--against", metavar="RESULTS_DIR",
                    help="compare with a finished run's benchmark files (results/<preset>): "
                    "CPU time and peak memory per rule, CPU time per stage")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import statistics
@@ -88,8 +89,22 @@ def run_points(results: str | Path, config: Mapping, repo: Path | None = None) -
             size = sum(o.stat().st_size for o in outs) if outs and all(
                 o.is_file() for o in outs) else None
             points.append(dict(rule=rule, key=key, work=work, mem=mem, disk=disk, bytes=size,
-                               **read_benchmark(bench)))
+                               end=bench.stat().st_mtime, **read_benchmark(bench)))
     return points
+
+
+def warm_points(points: list[dict]) -> list[dict]:
+    """The jobs of a run made from a cold numba cache (a fresh clone) that did not compile: for
+    each kernel module (``RuleSpec.kernels``), drop the jobs that started before the first job
+    using it ended (they compiled it, side by side); the rest loaded the cache."""
+    specs = rule_specs(lambda: 0.0)
+    first_end: dict[str, float] = {}
+    for p in points:
+        k = specs[p["rule"]].kernels
+        if k:
+            first_end[k] = min(first_end.get(k, math.inf), p["end"])
+    return [p for p in points if not specs[p["rule"]].kernels
+            or p["end"] - p["s"] >= first_end[specs[p["rule"]].kernels]]
 
 
 def _line(x: Sequence[float], y: Sequence[float], base: float) -> tuple[float, float]:
@@ -112,7 +127,8 @@ def _line(x: Sequence[float], y: Sequence[float], base: float) -> tuple[float, f
     return float(base), slope
 
 
-def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None) -> dict:
+def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
+        cold: Sequence[str] = ()) -> dict:
     """Fit the constants of every rule from finished runs.
 
     Parameters
@@ -134,7 +150,8 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None) ->
     points: list[dict] = []
     best = []
     for results, config in runs:
-        points += run_points(results, config, repo)
+        pts = run_points(results, config, repo)
+        points += warm_points(pts) if str(results) in cold else pts
         m = _metrics(Path(results))
         if m is not None:
             best.append(float(m["best_epoch"]))
@@ -186,7 +203,8 @@ def machine() -> str:
 
 
 def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
-              out: str | Path = CALIBRATION_FILE, note: str = "") -> dict:
+              out: str | Path = CALIBRATION_FILE, note: str = "",
+              cold: Sequence[str] = ()) -> dict:
     """Fit from runs and write the constants with their provenance (atomically).
 
     Parameters
@@ -209,8 +227,10 @@ def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
         config = load_config(Path(repo) / "config.yaml", *presets)
         runs.append((results, config))
         used.append(dict(results=str(results), presets=[str(p) for p in presets],
-                         benchmark_files=len(run_points(results, config, repo))))
-    cal = fit(runs, repo)
+                         benchmark_files=len(run_points(results, config, repo)),
+                         numba_cache="cold: compiling jobs dropped" if str(results) in
+                         [str(c) for c in cold] else "warm"))
+    cal = fit(runs, repo, cold=[str(c) for c in cold])
     cal = dict(
         provenance=dict(
             made_by="thermolearn plan --calibrate",

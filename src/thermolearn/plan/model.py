@@ -49,6 +49,12 @@ SLURM_MEM_FLOOR_MB = 1000  # ... and never under 1000 MB
 # training on 2 threads 1.55 CPU-s per wall-s, 0.78; assumed lower for 8 threads):
 THREAD_EFFICIENCY = 0.5
 
+# One-time numba compilation in a checkout whose on-disk cache is cold (a fresh clone), CPU-s
+# on this project's machine: import and first call of each kernel module, cold minus warm cache
+# (2026-12-03: 9.71 - 1.05, 3.71 - 1.39, 7.45 - 1.05 s). Charged to the first job of the first
+# rule that uses the module; the package paths tell whether the cache is cold (numba_cache_cold).
+COMPILE_S = {"paper_a/md/engine": 8.7, "paper_a/render/fast": 2.3, "paper_b/hard_disks": 6.4}
+
 STAGES = [
     "Paper A MD", "A1/A5 MD", "MD accuracy", "rendering", "training", "scoring",
     "Paper B simulation", "Paper B training", "figures and tables",
@@ -83,6 +89,7 @@ class RuleSpec:
     work_unit: str = ""
     like: str = ""               # a rule of the same code whose constants stand in until
                                  # this rule has calibration points of its own
+    kernels: str = ""            # the numba kernel module its jobs compile (COMPILE_S)
 
 
 class Sizes:
@@ -219,10 +226,26 @@ def _a5_md(S: Sizes):
             for r in S.test]
 
 
+# Channels of the siamese network's first convolution (thermolearn.paper_a.siamese.model
+# CONV_CHANNELS[0]; tests/test_plan.py checks): with the F input frames, what a forward pass
+# holds per state at size^2 / 4 and size^2 px.
+FIRST_CONV_CHANNELS = 16
+
+
 def _scored(n_images: Callable[[Sizes], float]):
-    """An axiom rule that scores ``n_images(S)`` states of F frames at size^2 px."""
-    return _one(work=lambda S: n_images(S) * S.F * S.size2,
-                mem=lambda S: S.image_mb(S.test))
+    """An axiom rule that scores ``n_images(S)`` states of F frames at size^2 px.
+
+    Its memory grows with the test images it holds and with one forward pass of
+    ``eval_batch_size`` states in float32 (input and first convolution's output): the
+    paper-size rehearsal measured 1.25 GB for A4 at 256 px where 128 px took 0.67 GB with more
+    images (docs/rehearsal.md).
+    """
+    def mem(S: Sizes) -> float:
+        batch = float(S.a["train"]["eval_batch_size"])
+        act = batch * S.size2 * 4.0 * (S.F + FIRST_CONV_CHANNELS / 4.0) / 1e6
+        return S.image_mb(S.test) + act
+
+    return _one(work=lambda S: n_images(S) * S.F * S.size2, mem=mem)
 
 
 AX = lambda S: S.a["axioms"]  # noqa: E731
@@ -281,7 +304,8 @@ def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleS
         # Paper A MD
         "paper_a_design": _const("Paper A MD", "md", "benchmarks/paper_a/design.tsv"),
         "paper_a_md": RuleSpec("Paper A MD", "md", 1, _md_jobs,
-                               "benchmarks/paper_a/md/{key}.tsv", md_out, "N x steps"),
+                               "benchmarks/paper_a/md/{key}.tsv", md_out, "N x steps",
+                               kernels="paper_a/md/engine"),
         "paper_a_relaxation": RuleSpec("Paper A MD", "md", 1, _one(work=_relaxation),
                                        "benchmarks/paper_a/relaxation.tsv", (), "N x steps"),
         "paper_a_md_accuracy": RuleSpec(
@@ -294,7 +318,8 @@ def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleS
         # rendering
         "paper_a_images": RuleSpec(
             "rendering", "md", 1, _images(lambda S: S.rows), "benchmarks/paper_a/images/{key}.tsv",
-            ("paper_a/images/{key}.npy", "paper_a/images/{key}.json"), "images x canvas^2"),
+            ("paper_a/images/{key}.npy", "paper_a/images/{key}.json"), "images x canvas^2",
+            kernels="paper_a/render/fast"),
         "paper_a_states": RuleSpec(
             "rendering", "md", 1,
             _one(work=lambda S: sum(S.frames(r) * r["N"] for r in S.rows)),
@@ -360,7 +385,8 @@ def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleS
         # Paper B
         "paper_b_simulate": RuleSpec(
             "Paper B simulation", "md", 1, _paper_b_blocks, "benchmarks/paper_b/runs/b{key}.tsv",
-            ("paper_b/runs/b{key}.npz",), "runs x frames x disks"),
+            ("paper_b/runs/b{key}.npz",), "runs x frames x disks",
+            kernels="paper_b/hard_disks"),
         "paper_b_frame_rate_sweep": RuleSpec(
             "Paper B simulation", "md", 1, _one(work=_sweep),
             "benchmarks/paper_b/frame_rate_sweep.tsv", (), "steps x disks"),
@@ -475,8 +501,15 @@ def predict(spec: RuleSpec, const: Mapping, job: Job) -> JobCost:
     return JobCost(job, spec.stage, spec.threads, cpu, rss, disk)
 
 
+def numba_cache_cold(module: str, src: Path = Path(__file__).resolve().parents[1]) -> bool:
+    """Whether numba's on-disk cache of a kernel module (``COMPILE_S`` key, e.g.
+    ``paper_b/hard_disks``) is empty in the package at ``src``: a fresh clone compiles it."""
+    path = Path(src) / module
+    return not any((path.parent / "__pycache__").glob(f"{path.name}.*.nbi"))
+
+
 def make_plan(config: Mapping, calibration: Mapping | None = None, repo: Path | None = None,
-              extra_rules: list[str] | None = None) -> Plan:
+              extra_rules: list[str] | None = None, numba_cold: bool | None = None) -> Plan:
     """Project every job of ``config``.
 
     Parameters
@@ -491,6 +524,9 @@ def make_plan(config: Mapping, calibration: Mapping | None = None, repo: Path | 
         the model does not know (listed in ``Plan.no_model``).
     extra_rules : list of str, optional
         Further rule names to check against the model.
+    numba_cold : bool, optional
+        Whether the run starts with numba's cache cold (a fresh clone): adds ``COMPILE_S`` of
+        each kernel module to the first job of its first rule. Default: this package's cache.
     """
     cal = load_calibration() if calibration is None else calibration
     specs = rule_specs(lambda: float(cal["train_best_epoch"]))
@@ -512,6 +548,13 @@ def make_plan(config: Mapping, calibration: Mapping | None = None, repo: Path | 
         costs[rule] = [predict(spec, const, Job(rule, *j)) for j in jobs]
         for c, j in zip(costs[rule], upper[rule].jobs(S)):
             c.cpu_max_s = predict(spec, const, Job(rule, *j)).cpu_s
+    charged = set()
+    for rule, spec in specs.items():
+        k = spec.kernels
+        if k and k not in charged and costs[rule]:
+            charged.add(k)
+            if numba_cache_cold(k) if numba_cold is None else numba_cold:
+                costs[rule][0].cpu_s += COMPILE_S[k]
     declared = (workflow_rules(repo) if repo is not None else []) + list(extra_rules or [])
     no_model = sorted({r for r in declared if r not in specs})
     return Plan(costs, no_model, cal)
