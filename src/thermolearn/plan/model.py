@@ -36,7 +36,7 @@ import yaml
 from ..config import ConfigError
 from ..paper_a.axioms.checks import a5_durations
 from ..paper_a.design import make_design
-from ..paper_a.md.protocol import process_segments, schedule, steps_for
+from ..paper_a.md.protocol import process_segments, steps_for
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.yaml")
 
@@ -198,17 +198,12 @@ def _a1_md(S: Sizes):
 
 def _md_accuracy(S: Sizes) -> float:
     """Particle-steps of the dt sweep: N x steps of every listed process at every dt."""
-    acc, pr = S.a["md_accuracy"], S.a["protocol"]
+    acc = S.a["md_accuracy"]
     work = 0.0
     for proc in acc["processes"]:
         for dt in acc["dt"]:
-            segs = schedule(L=float(S.a["gas"]["L"]), Lx_min=float(pr["Lx_min"]),
-                            n_cycles=int(acc["n_cycles"]), v_push=float(proc["v_push"]),
-                            v_pull=float(proc["v_pull"]), dL_push=float(proc["dL_push"]),
-                            dL_pull=float(proc["dL_pull"]),
-                            t_eq=float(pr["t_eq"] if acc.get("t_eq") is None else acc["t_eq"]),
-                            t_hold=float(pr["t_hold"] if acc.get("t_hold") is None
-                                         else acc["t_hold"]), dt=float(dt))
+            segs = process_segments(S.a, proc, n_cycles=acc["n_cycles"], t_eq=acc.get("t_eq"),
+                                    t_hold=acc.get("t_hold"), dt=dt)
             work += float(proc["N"]) * sum(s.n_steps for s in segs)
     return work
 
@@ -296,6 +291,12 @@ FIG = "figures and tables"
 SCORING_UNIT = "images scored x size^2"
 
 
+def _axiom(name: str, n_images: Callable[[Sizes], float]) -> RuleSpec:
+    """The axiom analysis ``paper_a_axiom_<name>``: it scores ``n_images(S)`` states."""
+    return RuleSpec("scoring", "torch", 2, _scored(n_images),
+                    f"benchmarks/paper_a/axioms/{name}.tsv", (), SCORING_UNIT)
+
+
 def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleSpec]:
     """Every rule the model knows, by name (``best_epoch``: typical best epoch of training)."""
     md_out = ("paper_a/md/{key}.npz",)
@@ -351,34 +352,21 @@ def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleS
         "paper_a_axiom_a5_md": RuleSpec(
             "A1/A5 MD", "md", 1, _a5_md, "benchmarks/paper_a/axioms/a5_md/{key}.tsv",
             ("paper_a/axioms/a5/{key}.npz",), "splits x N x steps"),
-        "paper_a_axiom_a1": RuleSpec("scoring", "torch", 2, _scored(lambda S: 2 * S.test_states()),
-                                     "benchmarks/paper_a/axioms/a1.tsv", (), SCORING_UNIT),
-        "paper_a_axiom_a3": RuleSpec(
-            "scoring", "torch", 2,
-            _scored(lambda S: min(int(AX(S)["a3"]["max_states"]),
-                                  len(S.test) * int(S.a["protocol"]["n_cycles"]))),
-            "benchmarks/paper_a/axioms/a3.tsv", (), SCORING_UNIT),
-        "paper_a_axiom_a4": RuleSpec(
-            "scoring", "torch", 2,
-            _scored(lambda S: min(int(AX(S)["a4"]["max_states"]), S.test_states())
-                    * len(AX(S)["a4"]["lambdas"])),
-            "benchmarks/paper_a/axioms/a4.tsv", (), SCORING_UNIT),
-        "paper_a_axiom_a5": RuleSpec(
-            "scoring", "torch", 2, _scored(lambda S: 2 * sum(_a5_splits(S, r) for r in S.test)),
-            "benchmarks/paper_a/axioms/a5.tsv", (), SCORING_UNIT),
-        "paper_a_axiom_a6": RuleSpec(
-            "scoring", "torch", 2,
-            _scored(lambda S: min(int(AX(S)["a6"]["max_states"]), S.test_states())
-                    * len(AX(S)["a6"]["eps"]) * int(AX(S)["a6"]["n_z_pairs"])),
-            "benchmarks/paper_a/axioms/a6.tsv", (), SCORING_UNIT),
-        "paper_a_axiom_additivity": RuleSpec(
-            "scoring", "torch", 2,
-            _scored(lambda S: int(AX(S)["additivity"]["n_pairs"])
-                    * len(AX(S)["additivity"]["lambdas"]) * 2),
-            "benchmarks/paper_a/axioms/additivity.tsv", (), SCORING_UNIT),
-        "paper_a_axiom_canonical": RuleSpec(
-            "scoring", "torch", 2, _scored(lambda S: S.test_states()),
-            "benchmarks/paper_a/axioms/canonical.tsv", (), SCORING_UNIT),
+        "paper_a_axiom_a1": _axiom("a1", lambda S: 2 * S.test_states()),
+        "paper_a_axiom_a3": _axiom(
+            "a3", lambda S: min(int(AX(S)["a3"]["max_states"]),
+                                len(S.test) * int(S.a["protocol"]["n_cycles"]))),
+        "paper_a_axiom_a4": _axiom(
+            "a4", lambda S: min(int(AX(S)["a4"]["max_states"]), S.test_states())
+            * len(AX(S)["a4"]["lambdas"])),
+        "paper_a_axiom_a5": _axiom("a5", lambda S: 2 * sum(_a5_splits(S, r) for r in S.test)),
+        "paper_a_axiom_a6": _axiom(
+            "a6", lambda S: min(int(AX(S)["a6"]["max_states"]), S.test_states())
+            * len(AX(S)["a6"]["eps"]) * int(AX(S)["a6"]["n_z_pairs"])),
+        "paper_a_axiom_additivity": _axiom(
+            "additivity", lambda S: int(AX(S)["additivity"]["n_pairs"])
+            * len(AX(S)["additivity"]["lambdas"]) * 2),
+        "paper_a_axiom_canonical": _axiom("canonical", lambda S: S.test_states()),
         **{f"paper_a_axiom_{a}_figure": _const(FIG, "md", f"benchmarks/paper_a/axioms/{a}_figure.tsv")
            for a in ("a1", "a3", "a4", "a5", "a6", "additivity", "canonical")},
         "paper_a_axioms_table": _const(FIG, "md", "benchmarks/paper_a/axioms/table.tsv"),

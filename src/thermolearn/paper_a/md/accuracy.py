@@ -37,7 +37,7 @@ from .artifact import load_md
 from .engine import GasParams, Simulator, compile_kernels
 from .fidelity import contact_rate, first_law_bound
 from .initial import random_state
-from .protocol import schedule, steps_for
+from .protocol import process_segments, steps_for
 
 
 def heating_share(N: int, E0: float, E1: float, V0: float, V1: float, dE_int: float,
@@ -125,17 +125,13 @@ def run_one(paper_a: dict, proc: dict, dt: float, n_cycles: int, seed: int,
         ``|E - E0 - W| / E0``), ``final_error`` (signed), ``dS_vdW``, ``heating_share``.
     """
     g = paper_a["gas"]
-    pr = paper_a["protocol"]
     p = GasParams(L=float(g["L"]), R=float(g["R"]), mass=float(g["mass"]), C=float(g["C"]),
                   dt=float(dt), skin=float(paper_a["integrator"]["skin"]))
     N = int(proc["N"])
     rng = np.random.default_rng(int(seed))
     state = random_state(N, p, float(g["T0"]), rng)
-    segs = schedule(L=p.L, Lx_min=float(pr["Lx_min"]), n_cycles=int(n_cycles),
-                    v_push=float(proc["v_push"]), v_pull=float(proc["v_pull"]),
-                    dL_push=float(proc["dL_push"]), dL_pull=float(proc["dL_pull"]),
-                    t_eq=float(pr["t_eq"] if t_eq is None else t_eq),
-                    t_hold=float(pr["t_hold"] if t_hold is None else t_hold), dt=p.dt)
+    segs = process_segments(paper_a, proc, n_cycles=n_cycles, t_eq=t_eq, t_hold=t_hold,
+                            dt=p.dt)
     compile_kernels()
     chunk = max(1, steps_for(chunk_time, p.dt))
     sim = Simulator(state, p)

@@ -69,13 +69,21 @@ def n_states(L: float, Lx_min: float, n_cycles: int, dL_push: float, dL_pull: fl
     return 1 + n_cycles * per_cycle
 
 
-def process_segments(paper_a: dict, row: dict) -> list[Segment]:
-    """The schedule of one design row under the configured protocol."""
+def process_segments(paper_a: dict, row: dict, n_cycles: int | None = None,
+                     t_eq: float | None = None, t_hold: float | None = None,
+                     dt: float | None = None) -> list[Segment]:
+    """The schedule of one design row under the configured protocol; ``n_cycles``, ``t_eq``,
+    ``t_hold`` and ``dt`` replace the config's values where given (the MD accuracy sweep)."""
     proto, gas = paper_a["protocol"], paper_a["gas"]
+
+    def pick(value, default):
+        return float(default if value is None else value)
+
     return schedule(
-        L=float(gas["L"]), Lx_min=float(proto["Lx_min"]), n_cycles=int(proto["n_cycles"]),
+        L=float(gas["L"]), Lx_min=float(proto["Lx_min"]),
+        n_cycles=int(pick(n_cycles, proto["n_cycles"])),
         v_push=float(row["v_push"]), v_pull=float(row["v_pull"]),
         dL_push=float(row["dL_push"]), dL_pull=float(row["dL_pull"]),
-        t_eq=float(proto["t_eq"]), t_hold=float(proto["t_hold"]),
-        dt=float(paper_a["integrator"]["dt"]),
+        t_eq=pick(t_eq, proto["t_eq"]), t_hold=pick(t_hold, proto["t_hold"]),
+        dt=pick(dt, paper_a["integrator"]["dt"]),
     )
