@@ -63,15 +63,22 @@ def _plan(args) -> int:
     from .plan.text import format_plan
 
     repo = Path(__file__).resolve().parents[2]
-    if args.calibrate:
+    def run_specs(flag: str, items) -> list:
         specs = []
-        for item in args.calibrate:
+        for item in items:
             results, sep, presets = item.partition("=")
             if not sep or not presets:
-                raise ConfigError(f"--calibrate {item!r}: give RESULTS_DIR=PRESET[,PRESET...] "
+                raise ConfigError(f"{flag} {item!r}: give RESULTS_DIR=PRESET[,PRESET...] "
                                   "(the presets the run used, on top of config.yaml)")
             specs.append((results, presets.split(",")))
-        cal = calibrate(specs, repo, note=args.note or "", cold=args.cold or ())
+        return specs
+
+    if args.startup and not args.calibrate:
+        raise ConfigError("--startup: only with --calibrate")
+    if args.calibrate:
+        specs = run_specs("--calibrate", args.calibrate)
+        cal = calibrate(specs, repo, note=args.note or "", cold=args.cold or (),
+                        startup=run_specs("--startup", args.startup or ()))
         print(f"calibrated {len(cal['rules'])} rules from {len(specs)} runs "
               f"({sum(r['benchmark_files'] for r in cal['provenance']['runs'])} benchmark files)")
         if not args.configs:
@@ -122,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cold", nargs="+", metavar="RESULTS_DIR", default=(),
                    help="runs made from a cold numba cache (a fresh clone): their compiling "
                    "jobs are left out of the fit")
+    p.add_argument("--startup", nargs="+", metavar="RESULTS_DIR=PRESET[,PRESET]", default=(),
+                   help="small runs (a warm smoke run) whose jobs measure each compute rule's "
+                   "start-up; the --calibrate runs give the throughputs")
     p.add_argument("--against", metavar="RESULTS_DIR",
                    help="compare with a finished run's benchmark files (results/<preset>): "
                    "CPU time and peak memory per rule, CPU time per stage")

@@ -5,19 +5,26 @@ columns ``s``, ``max_rss``, ..., ``cpu_time``). Given finished runs and the conf
 with, :func:`fit` pairs every benchmark file with the job's sizes from :mod:`.model` and fits,
 per rule,
 
-    cpu_time = overhead_s + s_per_work * work        (seconds)
+    cpu_s    = overhead_s + s_per_work * work         (seconds)
     max_rss  = rss_base_mb + rss_per_mem * mem        (MB)
 
 and ``bytes_per_disk`` from the sizes of the job's output files. CPU time, not wall time: the
 runs were made on a 2-core machine often shared with other work, where wall time also counts
-the turns other processes took. How a constant is fitted:
+the turns other processes took. Snakemake's ``cpu_time`` is the job's CPU time at its last
+sample, and it samples every 0.5 s for 15 s, then every 30 s: a 38 s job reads ~14 CPU-s. So
+``cpu_s`` (:func:`cpu_estimate`) extends the CPU rate up to that sample over the whole wall
+time. How a constant is fitted:
 
 - a rule of constant work (figures, tables): the median over its jobs;
 - a rule whose calibration jobs span a factor >= 4 in size: a least-squares line in relative
   error (each job weighs the same whatever its size), intercept and slope >= 0;
-- otherwise the intercept is the start-up cost of the rule's environment (median over the
-  constant rules of the same conda env: Python, numba or torch imports) and the slope the
-  median of (measured - intercept) / work.
+- otherwise the intercept is the start-up cost of a job of the rule's kind and conda env, and
+  the slope the median of (measured - intercept) / work. Two kinds start differently: a figure
+  or table job imports the plotting stack (its start-up: the median over the constant rules of
+  its env), a compute job only numba or torch (the median intercept of its env's fitted lines).
+  A line whose intercept comes out negative (its jobs' sizes do not separate start-up from
+  growth, e.g. three DeepSets widths of one run) takes that start-up too, and the slope is
+  refitted with it fixed.
 
 The result, with its provenance (runs, machine, date, code version), is
 ``thermolearn/plan/calibration.yaml``; ``thermolearn plan --calibrate DIR=PRESET ...`` rewrites
@@ -40,14 +47,39 @@ import yaml
 
 from ..config import ConfigError
 from ..io import write_text
-from .model import CALIBRATION_FILE, STAGES, Sizes, load_calibration, rule_specs  # noqa: F401
+from .model import (CALIBRATION_FILE, FIG, STAGES, Sizes, load_calibration,  # noqa: F401
+                    rule_specs)
 
 BENCH_COLUMNS = ("s", "max_rss", "cpu_time")
+
+# snakemake.benchmark's schedule: BENCHMARK_INTERVAL_SHORT for the first 31 samples (from the
+# job's start), then BENCHMARK_INTERVAL (tests/test_plan.py checks them against snakemake's).
+SAMPLE_SHORT_S, N_SHORT, SAMPLE_LONG_S = 0.5, 31, 30.0
+
+
+def last_sample_s(wall_s: float) -> float:
+    """The time (s from the job's start) of Snakemake's last resource sample of a job that ran
+    ``wall_s`` seconds: the time its ``cpu_time`` was read."""
+    short_end = SAMPLE_SHORT_S * (N_SHORT - 1)
+    if wall_s < short_end:
+        return SAMPLE_SHORT_S * math.floor(wall_s / SAMPLE_SHORT_S)
+    return short_end + SAMPLE_LONG_S * math.floor((wall_s - short_end) / SAMPLE_LONG_S)
+
+
+def cpu_estimate(cpu_time: float, wall_s: float) -> float:
+    """A job's CPU seconds: the CPU rate up to Snakemake's last sample (``cpu_time`` over
+    :func:`last_sample_s`) times the wall time. A job too short for a sample after its start
+    counts one busy core for its wall time."""
+    t = last_sample_s(wall_s)
+    if t <= 0 or cpu_time <= 0:
+        return wall_s
+    return cpu_time * wall_s / t
 
 
 def read_benchmark(path: str | Path) -> dict[str, float]:
     """The last row of a Snakemake benchmark file: ``s`` (wall s), ``max_rss`` (MB),
-    ``cpu_time`` (s). A missing value (``-``, written for very short jobs) reads as 0."""
+    ``cpu_time`` (s, as sampled) and ``cpu_s`` (:func:`cpu_estimate`). A missing value (``-``,
+    written for very short jobs) reads as 0."""
     lines = Path(path).read_text(encoding="utf-8").strip().splitlines()
     head, row = lines[0].split("\t"), lines[-1].split("\t")
     out = {}
@@ -56,6 +88,7 @@ def read_benchmark(path: str | Path) -> dict[str, float]:
             out[col] = float(row[head.index(col)])
         except (ValueError, IndexError):
             out[col] = 0.0
+    out["cpu_s"] = cpu_estimate(out["cpu_time"], out["s"])
     return out
 
 
@@ -107,19 +140,32 @@ def warm_points(points: list[dict]) -> list[dict]:
             or p["end"] - p["s"] >= first_end[specs[p["rule"]].kernels]]
 
 
+def _spans(x: Sequence[float]) -> bool:
+    """Whether the jobs' sizes span the factor >= 4 that a fitted line needs."""
+    pos = np.asarray(x, float)
+    pos = pos[pos > 0]
+    return len(pos) >= 3 and pos.max() / pos.min() >= 4
+
+
+def _slope(x: np.ndarray, y: np.ndarray, a: float) -> float:
+    """Slope >= 0 of y ~ a + b x for a fixed intercept ``a``, least squares in relative error."""
+    return max(float(np.sum(x * (y - a) / y ** 2) / np.sum((x / y) ** 2)), 0.0)
+
+
 def _line(x: Sequence[float], y: Sequence[float], base: float) -> tuple[float, float]:
-    """``(intercept, slope)`` of y ~ x (module docstring); ``base``: the env's start-up."""
+    """``(intercept, slope)`` of y ~ x (module docstring); ``base``: the start-up of a job of
+    the rule's kind, the intercept when the jobs' sizes do not determine one."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     if not np.any(x > 0):
         return float(np.median(y)), 0.0
-    pos = x[x > 0]
     ok = y > 0
-    if len(pos) >= 3 and pos.max() / pos.min() >= 4 and ok.sum() >= 3:
+    if _spans(x) and ok.sum() >= 3:
         xs, ys = x[ok], y[ok]
         A = np.stack([1 / ys, xs / ys], axis=1)
         (a, b), *_ = np.linalg.lstsq(A, np.ones_like(ys), rcond=None)
-        if a < 0:
-            a, b = 0.0, float(np.sum(xs / ys) / np.sum((xs / ys) ** 2))
+        if a < 0:  # start-up not identified: the kind's, and the slope refitted with it
+            a = base
+            b = _slope(xs, ys, a)
         if b < 0:
             a, b = float(np.sum(1 / ys) / np.sum(1 / ys ** 2)), 0.0
         return float(a), float(b)
@@ -127,8 +173,24 @@ def _line(x: Sequence[float], y: Sequence[float], base: float) -> tuple[float, f
     return float(base), slope
 
 
+def _startup_line(x: Sequence[float], y: Sequence[float], x_small: Sequence[float],
+                  y_small: Sequence[float]) -> tuple[float, float]:
+    """``(intercept, slope)`` with the intercept measured by small jobs (what is left of their
+    time after their little work) and the slope by the large ones, each given the other."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    x_small, y_small = np.asarray(x_small, float), np.asarray(y_small, float)
+    ok = (x > 0) & (y > 0)
+    a = float(np.median(y_small))
+    if not ok.any():
+        return a, 0.0
+    b = _slope(x[ok], y[ok], a)
+    a = max(float(np.median(y_small - b * x_small)), 0.0)
+    return a, _slope(x[ok], y[ok], a)
+
+
 def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
-        cold: Sequence[str] = ()) -> dict:
+        cold: Sequence[str] = (),
+        startup: Sequence[tuple[str | Path, Mapping]] = ()) -> dict:
     """Fit the constants of every rule from finished runs.
 
     Parameters
@@ -137,13 +199,20 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
         Each run's results folder (the one holding ``benchmarks/``) and the config it ran with.
     repo : Path, optional
         Repository root (for ``paper_b.reference_dir``).
+    cold : list of str
+        Those of ``runs`` made from a cold numba cache (their compiling jobs are left out).
+    startup : list of (results_dir, config)
+        Runs of small jobs (a warm smoke run) that measure each compute rule's start-up: the
+        time left of a job after its little work. Large jobs' fits leave start-up poorly
+        determined (a 2 s start-up beside 40 s of MD). Figure rules and memory use ``runs``.
 
     Returns
     -------
     dict
         ``rules``: per rule ``overhead_s`` (s), ``s_per_work`` (CPU s per work unit),
         ``rss_base_mb``, ``rss_per_mem`` (MB per MB held), ``bytes_per_disk``, ``n_jobs`` (the
-        benchmark files behind them); ``env_overhead_s``, ``env_rss_mb`` per conda env;
+        benchmark files behind them); per conda env ``env_overhead_s`` (a figure job's start-up,
+        s), ``env_start_s`` (a compute job's), ``env_rss_mb``;
         ``train_best_epoch`` (median best epoch of the runs' siamese trainings).
     """
     specs = rule_specs(lambda: 0.0)
@@ -158,23 +227,47 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
     by_rule: dict[str, list[dict]] = {}
     for p in points:
         by_rule.setdefault(p["rule"], []).append(p)
-    env_t, env_m = {}, {}
+    small: dict[str, list[dict]] = {}
+    for results, config in startup:
+        for p in run_points(results, config, repo):
+            if p["work"] > 0 and specs[p["rule"]].stage != FIG:
+                small.setdefault(p["rule"], []).append(p)
+    env_t, env_m, start = {}, {}, {}
     for env in ("md", "torch"):
         const = [p for p in points if specs[p["rule"]].env == env and p["work"] == 0]
-        env_t[env] = statistics.median(p["cpu_time"] for p in const) if const else 0.0
+        env_t[env] = statistics.median(p["cpu_s"] for p in const) if const else 0.0
         env_m[env] = statistics.median(p["max_rss"] for p in const) if const else 0.0
+        # a compute job's start-up: the identified intercepts of the env's fitted lines
+        fitted = [_line([p["work"] for p in by_rule[r]], [p["cpu_s"] for p in by_rule[r]],
+                        0.0)[0] for r, spec in specs.items()
+                  if spec.env == env and spec.stage != FIG and r in by_rule
+                  and _spans([p["work"] for p in by_rule[r]])]
+        fitted = [a for a in fitted if a > 0]
+        measured = [p["cpu_s"] for r, ps in small.items() if specs[r].env == env for p in ps]
+        start[env] = statistics.median(measured or fitted or [env_t[env]])
     rules = {}
     for rule, spec in specs.items():
         pts = by_rule.get(rule, [])
         if not pts and spec.like in rules:  # the same code's throughput, said in the file
             rules[rule] = dict(rules[spec.like], n_jobs=0, like=spec.like)
+            if rule in small:  # but its own start-up where small jobs measured it
+                b = rules[rule]["s_per_work"]
+                rules[rule]["overhead_s"] = round(max(statistics.median(
+                    p["cpu_s"] - b * p["work"] for p in small[rule]), 0.0), 3)
             continue
         if not pts:  # never measured: the env's start-up, no growth (said in the file)
-            rules[rule] = dict(overhead_s=round(env_t[spec.env], 3), s_per_work=0.0,
+            base = env_t[spec.env] if spec.stage == FIG else start[spec.env]
+            rules[rule] = dict(overhead_s=round(base, 3), s_per_work=0.0,
                                rss_base_mb=round(env_m[spec.env], 1), rss_per_mem=0.0,
                                bytes_per_disk=0.0, n_jobs=0)
             continue
-        a, b = _line([p["work"] for p in pts], [p["cpu_time"] for p in pts], env_t[spec.env])
+        base = env_t[spec.env] if spec.stage == FIG else start[spec.env]
+        if rule in small:
+            a, b = _startup_line([p["work"] for p in pts], [p["cpu_s"] for p in pts],
+                                 [p["work"] for p in small[rule]],
+                                 [p["cpu_s"] for p in small[rule]])
+        else:
+            a, b = _line([p["work"] for p in pts], [p["cpu_s"] for p in pts], base)
         ra, rb = _line([p["mem"] for p in pts], [p["max_rss"] for p in pts], env_m[spec.env])
         sized = [p["bytes"] / p["disk"] for p in pts if p["bytes"] and p["disk"] > 0]
         rules[rule] = dict(overhead_s=round(a, 3), s_per_work=float(f"{b:.4g}"),
@@ -184,6 +277,7 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
     return dict(
         train_best_epoch=float(statistics.median(best)) if best else 8.0,
         env_overhead_s={k: round(v, 3) for k, v in env_t.items()},
+        env_start_s={k: round(v, 3) for k, v in start.items()},
         env_rss_mb={k: round(v, 1) for k, v in env_m.items()},
         rules=rules,
     )
@@ -204,7 +298,8 @@ def machine() -> str:
 
 def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
               out: str | Path = CALIBRATION_FILE, note: str = "",
-              cold: Sequence[str] = ()) -> dict:
+              cold: Sequence[str] = (),
+              startup: Sequence[tuple[str, Sequence[str]]] = ()) -> dict:
     """Fit from runs and write the constants with their provenance (atomically).
 
     Parameters
@@ -215,29 +310,40 @@ def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
         Repository root.
     out : path
         The calibration file to write.
+    cold : list of str
+        Those of ``specs``' results folders made from a cold numba cache.
+    startup : list of (results_dir, [preset, ...])
+        Small runs measuring the compute rules' start-up (:func:`fit`).
     """
     from ..checks import load_config
     from ..provenance import code_version
 
-    runs, used = [], []
-    for results, presets in specs:
-        if not (Path(results) / "benchmarks").is_dir():
-            raise ConfigError(f"{results}: no benchmarks/ folder (give the run's results folder, "
-                              "e.g. results/repro)")
-        config = load_config(Path(repo) / "config.yaml", *presets)
-        runs.append((results, config))
-        used.append(dict(results=str(results), presets=[str(p) for p in presets],
-                         benchmark_files=len(run_points(results, config, repo)),
-                         numba_cache="cold: compiling jobs dropped" if str(results) in
-                         [str(c) for c in cold] else "warm"))
-    cal = fit(runs, repo, cold=[str(c) for c in cold])
+    def loaded(items, role):
+        runs, used = [], []
+        for results, presets in items:
+            if not (Path(results) / "benchmarks").is_dir():
+                raise ConfigError(f"{results}: no benchmarks/ folder (give the run's results "
+                                  "folder, e.g. results/repro)")
+            config = load_config(Path(repo) / "config.yaml", *presets)
+            runs.append((results, config))
+            used.append(dict(results=str(results), presets=[str(p) for p in presets],
+                             benchmark_files=len(run_points(results, config, repo)),
+                             numba_cache="cold: compiling jobs dropped" if str(results) in
+                             [str(c) for c in cold] else "warm", used_for=role))
+        return runs, used
+
+    runs, used = loaded(specs, "throughput, figure rules, memory, disk")
+    small, used_small = loaded(startup, "start-up of the compute rules")
+    cal = fit(runs, repo, cold=[str(c) for c in cold], startup=small)
+    used += used_small
     cal = dict(
         provenance=dict(
             made_by="thermolearn plan --calibrate",
             date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             machine=machine(),
             code_version=code_version(),
-            time_column="cpu_time (CPU seconds; wall time was inflated on a shared machine)",
+            time_column="cpu_s: Snakemake's sampled cpu_time extended over the wall time "
+                        "(calibration.cpu_estimate; wall time was inflated on a shared machine)",
             gpu="not calibrated: no GPU run recorded; GPU stages are projected in CPU-hours "
                 "(an upper bound for a GPU)",
             note=note,
@@ -252,7 +358,7 @@ def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
 
 
 def measured_stages(results: str | Path, config: Mapping, repo: Path | None = None,
-                    column: str = "cpu_time") -> dict[str, dict]:
+                    column: str = "cpu_s") -> dict[str, dict]:
     """Per stage, what a finished run's benchmark files say: ``jobs`` found, ``seconds``
     (sum of ``column``) and ``max_rss`` (MB)."""
     specs = rule_specs(lambda: 0.0)
@@ -266,7 +372,7 @@ def measured_stages(results: str | Path, config: Mapping, repo: Path | None = No
 
 
 def compare(plan, results: str | Path, config: Mapping, repo: Path | None = None,
-            column: str = "cpu_time") -> dict[str, dict]:
+            column: str = "cpu_s") -> dict[str, dict]:
     """Projected against measured, per stage, over the jobs of ``plan`` that have a benchmark
     file under ``results``: ``jobs`` (found), ``planned`` (jobs in the plan), ``projected_s``,
     ``measured_s`` (sum of ``column``), ``ratio`` (projected / measured; None if nothing was
@@ -307,7 +413,7 @@ def compare_rules(plan, results: str | Path, config: Mapping,
                 continue
             t["jobs"] += 1
             t["projected_s"] += c.cpu_s
-            t["measured_s"] += p["cpu_time"]
+            t["measured_s"] += p["cpu_s"]
             t["wall_s"] += p["s"]
             t["projected_rss_mb"] = max(t["projected_rss_mb"], c.rss_mb)
             t["measured_rss_mb"] = max(t["measured_rss_mb"], p["max_rss"])
