@@ -63,6 +63,7 @@ def _plan(args) -> int:
     from .plan.text import format_plan
 
     repo = Path(__file__).resolve().parents[2]
+
     def run_specs(flag: str, items) -> list:
         specs = []
         for item in items:

@@ -178,14 +178,19 @@ def _startup_line(x: Sequence[float], y: Sequence[float], x_small: Sequence[floa
     """``(intercept, slope)`` with the intercept measured by small jobs (what is left of their
     time after their little work) and the slope by the large ones, each given the other."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    x_small, y_small = np.asarray(x_small, float), np.asarray(y_small, float)
     ok = (x > 0) & (y > 0)
-    a = float(np.median(y_small))
+    a = _startup(x_small, y_small, 0.0)
     if not ok.any():
         return a, 0.0
-    b = _slope(x[ok], y[ok], a)
-    a = max(float(np.median(y_small - b * x_small)), 0.0)
+    a = _startup(x_small, y_small, _slope(x[ok], y[ok], a))
     return a, _slope(x[ok], y[ok], a)
+
+
+def _startup(x_small: Sequence[float], y_small: Sequence[float], slope: float) -> float:
+    """Start-up measured by small jobs: the median of what is left of their time after their
+    work at ``slope``, >= 0."""
+    left = np.asarray(y_small, float) - slope * np.asarray(x_small, float)
+    return max(float(np.median(left)), 0.0)
 
 
 def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
@@ -248,20 +253,19 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
     rules = {}
     for rule, spec in specs.items():
         pts = by_rule.get(rule, [])
+        base = env_t[spec.env] if spec.stage == FIG else start[spec.env]  # the kind's start-up
         if not pts and spec.like in rules:  # the same code's throughput, said in the file
             rules[rule] = dict(rules[spec.like], n_jobs=0, like=spec.like)
             if rule in small:  # but its own start-up where small jobs measured it
-                b = rules[rule]["s_per_work"]
-                rules[rule]["overhead_s"] = round(max(statistics.median(
-                    p["cpu_s"] - b * p["work"] for p in small[rule]), 0.0), 3)
+                rules[rule]["overhead_s"] = round(_startup(
+                    [p["work"] for p in small[rule]], [p["cpu_s"] for p in small[rule]],
+                    rules[rule]["s_per_work"]), 3)
             continue
         if not pts:  # never measured: the env's start-up, no growth (said in the file)
-            base = env_t[spec.env] if spec.stage == FIG else start[spec.env]
             rules[rule] = dict(overhead_s=round(base, 3), s_per_work=0.0,
                                rss_base_mb=round(env_m[spec.env], 1), rss_per_mem=0.0,
                                bytes_per_disk=0.0, n_jobs=0)
             continue
-        base = env_t[spec.env] if spec.stage == FIG else start[spec.env]
         if rule in small:
             a, b = _startup_line([p["work"] for p in pts], [p["cpu_s"] for p in pts],
                                  [p["work"] for p in small[rule]],
