@@ -295,3 +295,36 @@ def test_training_subset_takes_the_first_processes_of_each_n_evenly():
     assert subset_processes(n_of, 3) == ["p000", "p001", "p002"]  # 2 of N = 100, 1 of 200
     assert subset_processes(n_of, 4) == ["p000", "p001", "p002", "p003"]
     assert subset_processes(n_of, 99) == sorted(n_of.index)
+
+
+def test_the_networks_config_hash_covers_its_data(tmp_path):
+    """Two designs trained with the same settings are two networks: the hash in metrics.json
+    (and the checkpoint's) tells them apart, and the same data give the same hash."""
+    import json
+
+    import pandas as pd
+
+    from thermolearn.paper_a.siamese.train import run_training_job
+
+    data = synthetic_states(6, 3)
+    paths = {}
+    for p, proc in enumerate(data.processes):
+        img = data.img_sfhw[data.offsets[p]:data.offsets[p + 1]].numpy()
+        paths[proc] = tmp_path / f"{proc}.npy"
+        np.save(paths[proc], img)
+
+    def run(tag, splits):
+        rows = [dict(process=proc, state=s, split=splits[p], N=100)
+                for p, proc in enumerate(data.processes)
+                for s in range(int(data.n_states_p[p]))]
+        csv = tmp_path / f"states_{tag}.csv"
+        pd.DataFrame(rows).to_csv(csv, index=False)
+        cfg = {**dataclasses.asdict(SETTINGS), "max_epochs": 1, "train_processes": None}
+        run_training_job(cfg, 7, 32, 5, csv, paths, tmp_path / f"{tag}.pt",
+                         tmp_path / f"{tag}.json", tmp_path / f"{tag}.ckpt")
+        return json.loads((tmp_path / f"{tag}.json").read_text())["meta"]["config_hash"]
+
+    one = ["train", "train", "train", "val", "test", "test"]
+    other = ["test", "train", "train", "val", "train", "test"]
+    assert run("a", one) == run("b", one)
+    assert run("c", other) != run("a", one)

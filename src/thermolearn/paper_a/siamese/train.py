@@ -323,6 +323,9 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
              use_amp(settings, device),
              " (amp set, but this CPU has no native bfloat16)"
              if settings.amp and not bf16_native(device) else "")
+    # the data enter the hash too: two designs with the same training settings are two networks
+    cfg["data"] = {part: {"processes": len(v.processes), "crc32": int(v.fingerprint)}
+                   for part, v in sets.items()}
     res = train(settings, seed, sets["train"], sets["val"], size, n_frames,
                 checkpoint=checkpoint, config_hash=hash_config(cfg))
     test = evaluate(res.model, sets["test"], settings.eval_batch_size)
