@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -16,7 +18,7 @@ from thermolearn.paper_a.siamese.data import (N_GROUP, StateSet, _augment_numpy,
 from thermolearn.paper_a.siamese.infer import load_model, score_images
 from thermolearn.paper_a.siamese.model import (SiameseNet, bf16_native, flatten_size,
                                                resolve_device, to_input)
-from thermolearn.paper_a.siamese.train import TrainSettings, train
+from thermolearn.paper_a.siamese.train import TrainSettings, run_training_job, train
 
 
 @pytest.fixture(autouse=True)
@@ -299,13 +301,7 @@ def test_training_subset_takes_the_first_processes_of_each_n_evenly():
 
 def test_the_networks_config_hash_covers_its_data(tmp_path):
     """Two designs trained with the same settings are two networks: the hash in metrics.json
-    (and the checkpoint's) tells them apart, and the same data give the same hash."""
-    import json
-
-    import pandas as pd
-
-    from thermolearn.paper_a.siamese.train import run_training_job
-
+    (the one the checkpoint is keyed on) tells them apart, and the same data give the same hash."""
     data = synthetic_states(6, 3)
     paths = {}
     for p, proc in enumerate(data.processes):
@@ -326,5 +322,6 @@ def test_the_networks_config_hash_covers_its_data(tmp_path):
 
     one = ["train", "train", "train", "val", "test", "test"]
     other = ["test", "train", "train", "val", "train", "test"]
-    assert run("a", one) == run("b", one)
-    assert run("c", other) != run("a", one)
+    first = run("a", one)
+    assert run("b", one) == first
+    assert run("c", other) != first
