@@ -4,9 +4,14 @@ Two training steps, measured in the same run on the same synthetic states (pair 
 D4 x time-reversal augmentation, uint8 -> float, forward, backward, Adam):
 
 - ``baseline``: the plain Table I network as it trained before (float32, NCHW ``nn.Conv2d``);
-- ``project``: the project's step (``thermolearn.paper_a.siamese``): channels-last layout and,
-  where the device computes bfloat16 natively (CUDA, CPUs with AVX512-BF16/AMX), bfloat16
-  autocast of the convolutions with the dense head in float32 (``paper_a.train.amp``).
+- ``project``: the project's step (``thermolearn.paper_a.siamese``) as a workflow job runs it:
+  channels-last layout and, where the device computes bfloat16 natively (CUDA, CPUs with
+  AVX512-BF16/AMX), bfloat16 autocast of the convolutions with the dense head in float32
+  (``paper_a.train.amp``), with glibc told to keep freed memory
+  (``thermolearn.allocator.retain_freed_memory``, set by every job).
+
+On the CPU a third line splits the gain: the baseline step with only the allocator setting
+(``baseline + allocator``), then the ratio of the project to it (layout and precision alone).
 
 On the CPU the rate is per CPU-second (``time.process_time``), robust to a shared machine; on
 CUDA it is per wall-second. Ends with one ``ratio project/baseline at <size> px: N.Nx`` line per
@@ -28,6 +33,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from thermolearn.allocator import retain_freed_memory  # noqa: E402
 
 from thermolearn.paper_a.siamese.data import (  # noqa: E402
     N_GROUP, augment, gather_pairs, sample_pairs)
@@ -68,7 +75,10 @@ def clock(device: torch.device) -> float:
 
 
 def bench(step, batch: int, steps: int, device: torch.device) -> float:
-    """Pairs per CPU-second (CUDA: per second) of ``step``, best of 3 rounds after a warm-up."""
+    """Pairs per CPU-second (CUDA: per second) of ``step``, best of 3 rounds after a warm-up.
+
+    CPU-seconds are user + system time: the page faults of a step count.
+    """
     step()
     step()
     best = 0.0
@@ -126,9 +136,17 @@ def run(device: torch.device, size: int, batch: int, steps: int, n_frames: int =
     base = bench(make_step(PlainSubnet(size, n_frames).to(device), False, img_t, n_p, off,
                            batch, device, nchw_gather, nchw_input), batch, steps, device)
     amp = bf16_native(device)
+    base_alloc = None
+    if device.type == "cpu":
+        retain_freed_memory()
+        torch.manual_seed(0)
+        base_alloc = bench(make_step(PlainSubnet(size, n_frames).to(device), False, img_t, n_p,
+                                     off, batch, device, nchw_gather, nchw_input),
+                           batch, steps, device)
     ours = bench(make_step(SiameseNet(size, n_frames).to(device), amp, img_t, n_p, off,
                            batch, device), batch, steps, device)
-    return base, ours, amp
+    retain_freed_memory(False)
+    return base, base_alloc, ours, amp
 
 
 def main() -> None:
@@ -144,14 +162,17 @@ def main() -> None:
         steps = args.steps or max(2, (4 * 256 * 256) // (size * size))
         for threads in args.threads:
             torch.set_num_threads(threads)
-            base, ours, amp = run(torch.device("cpu"), size, args.batch, steps)
+            base, base_alloc, ours, amp = run(torch.device("cpu"), size, args.batch, steps)
             ratios[size] = ours / base
             print(f"cpu, {threads} thread(s), {size} px, batch {args.batch}: "
                   f"baseline (fp32 NCHW) {base:8.1f}  project (channels-last"
-                  f"{', bf16 autocast' if amp else ''}) {ours:8.1f} {unit}  {ours / base:.2f}x",
-                  flush=True)
+                  f"{', bf16 autocast' if amp else ''}, allocator) {ours:8.1f} {unit}  "
+                  f"{ours / base:.2f}x", flush=True)
+            print(f"    of which: baseline + allocator {base_alloc:8.1f} {unit} "
+                  f"({base_alloc / base:.2f}x the baseline); layout and precision "
+                  f"{ours / base_alloc:.2f}x on top", flush=True)
         if torch.cuda.is_available():
-            base, ours, amp = run(torch.device("cuda"), size, args.batch, 10 * steps)
+            base, _, ours, amp = run(torch.device("cuda"), size, args.batch, 10 * steps)
             print(f"cuda ({torch.cuda.get_device_name()}), {size} px: baseline {base:.1f}  "
                   f"project {ours:.1f} pairs/s  {ours / base:.2f}x", flush=True)
     for size, r in ratios.items():

@@ -15,7 +15,7 @@ import pytest
 
 from thermolearn.codegraph import PACKAGE_DIR, import_closure, imported_modules
 
-BOTTOM = {"config", "io", "provenance", "jobs", "devices", "codegraph"}  # thermolearn.<name>
+BOTTOM = {"config", "io", "provenance", "jobs", "devices", "allocator", "codegraph"}  # thermolearn.<name>
 TOP = {"thermolearn.cli", "thermolearn.__main__", "thermolearn.checks", "thermolearn.inspection"}
 
 

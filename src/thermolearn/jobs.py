@@ -17,6 +17,8 @@ from typing import Iterator
 
 from tqdm import tqdm
 
+from .allocator import retain_freed_memory
+
 log = logging.getLogger("thermolearn")
 
 
@@ -45,7 +47,10 @@ def progress(total: int, desc: str, unit: str = "step", **kwargs) -> tqdm:
 
 @contextlib.contextmanager
 def snakemake_job(smk) -> Iterator[object]:
-    """Context for a ``script:`` job: log to ``smk.log[0]``, set threads, time the job."""
+    """Context for a ``script:`` job: log to ``smk.log[0]``, set threads, time the job.
+
+    Also keeps freed memory in the process (:func:`thermolearn.allocator.retain_freed_memory`).
+    """
     log_path = Path(smk.log[0]) if len(smk.log) else None
     threads = max(1, int(getattr(smk, "threads", 1)))
     os.environ.setdefault("NUMBA_NUM_THREADS", str(threads))
@@ -64,6 +69,7 @@ def snakemake_job(smk) -> Iterator[object]:
             os.environ.setdefault(var, str(threads))
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(threads)
+        retain_freed_memory()  # no page faults on every step's activations (allocator.py)
         t0 = time.time()
         log.info("rule %s started (threads=%d)", getattr(smk, "rule", "?"), threads)
         try:
