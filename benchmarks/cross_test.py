@@ -1,4 +1,4 @@
-"""Analysis (not a timing): two finished runs' networks, each scored on both runs' test pairs.
+"""Analysis (not a timing): finished runs' networks, each scored on every run's test pairs.
 
 The test accuracy of a run mixes how good its network is with how hard its test pairs are: the
 pairs of a 16-process test split differ from draw to draw in their S_vdW gaps, and pairs a few
@@ -6,11 +6,15 @@ kB apart are ordered barely above chance. Scoring both networks on both test set
 two (docs/results/repro/README.md):
 
     python benchmarks/cross_test.py RUN_A/results/repro RUN_B/results/repro
+    python benchmarks/cross_test.py RUN/results/repro --cells    # one run, per design cell
 
 prints, for every (network, test set), the pair accuracy over all pairs of each test process
 (``thermolearn.paper_a.entropy.pair_gaps``, as the run's own ``accuracy_vs_entropy_gap``), the
 median S_vdW gap of the test pairs and the Fig. 7 R^2 of S_vdW against S~ per N
-(``fit_entropy``, as the run's ``entropy_fit.csv``).
+(``fit_entropy``, as the run's ``entropy_fit.csv``). ``--cells`` adds, per (N, v_push, v_pull)
+cell of the design, the test processes, pairs, the network's accuracy and the S_vdW ceiling
+(the fraction of those pairs whose later state has the higher S_vdW), and the accuracy on the
+run's own training and validation processes.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from thermolearn.paper_a.siamese.infer import load_model, score_processes
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("runs", nargs=2, type=Path, help="results/<preset> folders of two runs")
+    ap.add_argument("runs", nargs="+", type=Path, help="results/<preset> folders of finished runs")
+    ap.add_argument("--cells", action="store_true",
+                    help="also per (N, v_push, v_pull) cell, and on the training/validation splits")
     args = ap.parse_args()
     cfgs = []
     for run in args.runs:
@@ -42,11 +48,12 @@ def main() -> None:
                 raise SystemExit(f"the runs differ in paper_a.{key}: not the same test task")
     a = cfgs[0]["paper_a"]
     R, size, n_frames = a["gas"]["R"], a["render"]["size"], a["protocol"]["n_frames"]
-    tests = []
+    tests, designs = [], []
     for run in args.runs:
         states = pd.read_csv(run / "paper_a" / "states.csv")
         tests.append((states[states["split"] == "test"].reset_index(drop=True),
                       {p.stem: p for p in (run / "paper_a" / "images").glob("*.npy")}))
+        designs.append(pd.read_csv(run / "paper_a" / "processes.csv"))
     print(f"{'network':36s} {'test set':36s} {'pairs':>6s} {'median gap':>10s} {'accuracy':>9s}"
           "  Fig. 7 R^2 per N")
     for net in args.runs:
@@ -58,6 +65,29 @@ def main() -> None:
             r2 = "  ".join(f"N={int(f.N)}: {f.r2:.4f}" for f in fits.itertuples())
             print(f"{str(net)[-36:]:36s} {str(run)[-36:]:36s} {len(pairs):6d} "
                   f"{np.median(pairs['gap']):10.1f} {pairs['correct'].mean():9.4f}  {r2}")
+            if args.cells:
+                print(by_cell(pairs, designs[args.runs.index(run)]).to_string(index=False))
+        if args.cells:
+            states = pd.read_csv(net / "paper_a" / "states.csv")
+            images = {p.stem: p for p in (net / "paper_a" / "images").glob("*.npy")}
+            for split in ("train", "val"):
+                own = states[states["split"] == split].reset_index(drop=True)
+                pairs = pair_gaps(score_processes(model, own, images, show_progress=False), R,
+                                  split=split)
+                print(f"  {net}: on its {split} processes ({own['process'].nunique()}): "
+                      f"accuracy {pairs['correct'].mean():.4f} over {len(pairs)} pairs, "
+                      f"S_vdW ceiling {(pairs['gap'] > 0).mean():.4f}")
+
+
+def by_cell(pairs: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
+    """Test processes, pairs, accuracy and S_vdW ceiling per (N, v_push, v_pull) cell."""
+    cells = pairs.merge(design[["process", "v_push", "v_pull"]], on="process")
+    cells["ceiling"] = (cells["gap"] > 0).astype(float)
+    out = cells.groupby(["N", "v_push", "v_pull"]).agg(
+        processes=("process", "nunique"), pairs=("correct", "size"),
+        accuracy=("correct", "mean"), ceiling=("ceiling", "mean"),
+        median_gap=("gap", "median")).reset_index()
+    return out.round({"accuracy": 4, "ceiling": 4, "median_gap": 1})
 
 
 if __name__ == "__main__":
