@@ -48,35 +48,38 @@ def main() -> None:
                 raise SystemExit(f"the runs differ in paper_a.{key}: not the same test task")
     a = cfgs[0]["paper_a"]
     R, size, n_frames = a["gas"]["R"], a["render"]["size"], a["protocol"]["n_frames"]
-    tests, designs = [], []
+    data = {}  # run -> (states, image paths, design), each read once
     for run in args.runs:
-        states = pd.read_csv(run / "paper_a" / "states.csv")
-        tests.append((states[states["split"] == "test"].reset_index(drop=True),
-                      {p.stem: p for p in (run / "paper_a" / "images").glob("*.npy")}))
-        designs.append(pd.read_csv(run / "paper_a" / "processes.csv"))
+        data[run] = (pd.read_csv(run / "paper_a" / "states.csv"),
+                     {p.stem: p for p in (run / "paper_a" / "images").glob("*.npy")},
+                     pd.read_csv(run / "paper_a" / "processes.csv"))
     print(f"{'network':36s} {'test set':36s} {'pairs':>6s} {'median gap':>10s} {'accuracy':>9s}"
           "  Fig. 7 R^2 per N")
     for net in args.runs:
         model = load_model(net / "paper_a" / "model" / "siamese.pt", size, n_frames, "cpu")
-        for run, (states, images) in zip(args.runs, tests):
-            scores = score_processes(model, states, images, show_progress=False)
+        for run, (states, images, design) in data.items():
+            scores = score_processes(model, of_split(states, "test"), images, show_progress=False)
             pairs = pair_gaps(scores, R)
             fits = fit_entropy(scores, R, splits=("test",))
             r2 = "  ".join(f"N={int(f.N)}: {f.r2:.4f}" for f in fits.itertuples())
             print(f"{str(net)[-36:]:36s} {str(run)[-36:]:36s} {len(pairs):6d} "
                   f"{np.median(pairs['gap']):10.1f} {pairs['correct'].mean():9.4f}  {r2}")
             if args.cells:
-                print(by_cell(pairs, designs[args.runs.index(run)]).to_string(index=False))
+                print(by_cell(pairs, design).to_string(index=False))
         if args.cells:
-            states = pd.read_csv(net / "paper_a" / "states.csv")
-            images = {p.stem: p for p in (net / "paper_a" / "images").glob("*.npy")}
+            states, images, _ = data[net]
             for split in ("train", "val"):
-                own = states[states["split"] == split].reset_index(drop=True)
+                own = of_split(states, split)
                 pairs = pair_gaps(score_processes(model, own, images, show_progress=False), R,
                                   split=split)
                 print(f"  {net}: on its {split} processes ({own['process'].nunique()}): "
                       f"accuracy {pairs['correct'].mean():.4f} over {len(pairs)} pairs, "
                       f"S_vdW ceiling {(pairs['gap'] > 0).mean():.4f}")
+
+
+def of_split(states: pd.DataFrame, split: str) -> pd.DataFrame:
+    """The rows of ``states`` in ``split`` (train / val / test), renumbered."""
+    return states[states["split"] == split].reset_index(drop=True)
 
 
 def by_cell(pairs: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:

@@ -35,7 +35,6 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from thermolearn.allocator import retain_freed_memory  # noqa: E402
-
 from thermolearn.paper_a.siamese.data import (  # noqa: E402
     N_GROUP, augment, gather_pairs, sample_pairs)
 from thermolearn.paper_a.siamese.model import (  # noqa: E402
@@ -132,17 +131,17 @@ def run(device: torch.device, size: int, batch: int, steps: int, n_frames: int =
     img_t = torch.from_numpy(img).to(device)
     n_p = np.full(n_proc, n_states)
     off = np.concatenate([[0], np.cumsum(n_p)])
-    torch.manual_seed(0)
-    base = bench(make_step(PlainSubnet(size, n_frames).to(device), False, img_t, n_p, off,
-                           batch, device, nchw_gather, nchw_input), batch, steps, device)
+    def baseline() -> float:
+        torch.manual_seed(0)
+        return bench(make_step(PlainSubnet(size, n_frames).to(device), False, img_t, n_p, off,
+                               batch, device, nchw_gather, nchw_input), batch, steps, device)
+
+    base = baseline()
     amp = bf16_native(device)
     base_alloc = None
     if device.type == "cpu":
         retain_freed_memory()
-        torch.manual_seed(0)
-        base_alloc = bench(make_step(PlainSubnet(size, n_frames).to(device), False, img_t, n_p,
-                                     off, batch, device, nchw_gather, nchw_input),
-                           batch, steps, device)
+        base_alloc = baseline()
     ours = bench(make_step(SiameseNet(size, n_frames).to(device), amp, img_t, n_p, off,
                            batch, device), batch, steps, device)
     retain_freed_memory(False)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_siamese import AMP_CASES, SETTINGS, synthetic_states
+from test_siamese import AMP_CASES, SETTINGS, one_thread, synthetic_states  # noqa: F401
 from thermolearn.allocator import _mallopt, retain_freed_memory
 from thermolearn.paper_a.siamese.train import train
 
@@ -45,8 +45,7 @@ def test_freed_memory_is_reused_without_page_faults():
 
 
 @pytest.mark.parametrize("amp", AMP_CASES, ids=lambda a: "bf16" if a else "fp32")
-def test_training_gives_the_same_weights_with_the_allocator_setting(amp):
-    torch.set_num_threads(1)
+def test_training_gives_the_same_weights_with_the_allocator_setting(amp):  # on one_thread
     tr, va = synthetic_states(4, 1), synthetic_states(2, 2)
     settings = dataclasses.replace(SETTINGS, amp=amp, max_epochs=2)
     retain_freed_memory(False)
