@@ -17,8 +17,8 @@ from thermolearn.cli import main
 from thermolearn.plan.calibration import (N_SHORT, SAMPLE_LONG_S, SAMPLE_SHORT_S, calibrate,
                                           compare, compare_rules, cpu_estimate, load_calibration,
                                           run_points)
-from thermolearn.plan.model import (COMPILE_S, STAGES, make_plan, slurm_mem_mb, slurm_runtime_min,
-                                    workflow_rules)
+from thermolearn.plan.model import (COMPILE_S, STAGES, THREAD_EFFICIENCY, make_plan, slurm_mem_mb,
+                                    slurm_runtime_min, workflow_rules)
 from thermolearn.plan.text import format_plan
 
 DEMO_BENCH = REPO / "docs" / "results" / "demo"
@@ -80,6 +80,21 @@ def test_paper_scale_limits_cover_the_projection():
             assert slurm_mem_mb(c) >= 1.5 * c.rss_mb, c.job
     train = plan.job("paper_a_train")
     assert train.cpu_max_s > 3 * train.cpu_s  # 100 epochs against ~17 expected
+
+
+def test_training_threads_follow_the_config():
+    """paper_a.train.threads sets the training job's threads in the plan as in the rule: on one
+    thread its wall-time bound is its CPU time, on 8 (config.yaml) it is shared at
+    THREAD_EFFICIENCY; the CPU projection is the same."""
+    config = config_of("presets/repro.yaml")
+    assert config["paper_a"]["train"]["threads"] == 1
+    one = make_plan(config, repo=REPO).job("paper_a_train")
+    config["paper_a"]["train"]["threads"] = 8
+    eight = make_plan(config, repo=REPO).job("paper_a_train")
+    assert (one.threads, eight.threads) == (1, 8)
+    assert one.cpu_max_s == eight.cpu_max_s > 0
+    assert one.wall_max_s == one.cpu_max_s
+    assert eight.wall_max_s == pytest.approx(one.wall_max_s / (8 * THREAD_EFFICIENCY))
 
 
 def _within_2x(table: dict, label: str) -> None:

@@ -68,6 +68,10 @@ def gpu_jobs(device):
 
 
 PAPER_A = config["paper_a"]
+# Scheduling priority of the training's critical path (MD, images, states, training): on a few
+# cores it runs first, and the A1/A5 MD, which needs no network, fills the cores the training
+# leaves free. Snakemake's greedy scheduler otherwise prefers jobs with larger inputs (A5 MD).
+PRIORITY = 1
 DESIGN = make_design(config)
 DESIGN_ROWS = {row["process"]: row for row in DESIGN.to_dict("records")}
 PROCESSES = list(DESIGN_ROWS)

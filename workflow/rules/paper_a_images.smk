@@ -15,6 +15,7 @@ rule paper_a_images:
         out("logs/paper_a/images/{process}.log"),
     benchmark:
         out("benchmarks/paper_a/images/{process}.tsv")
+    priority: PRIORITY
     conda:
         "../../envs/md.yaml"
     threads: 1
@@ -38,6 +39,7 @@ rule paper_a_states:
         out("logs/paper_a/states.log"),
     benchmark:
         out("benchmarks/paper_a/states.tsv")
+    priority: PRIORITY
     conda:
         "../../envs/md.yaml"
     threads: 1

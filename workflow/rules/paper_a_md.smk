@@ -36,6 +36,7 @@ rule paper_a_md:
         out("logs/paper_a/md/{process}.log"),
     benchmark:
         out("benchmarks/paper_a/md/{process}.tsv")
+    priority: PRIORITY
     conda:
         "../../envs/md.yaml"
     threads: 1

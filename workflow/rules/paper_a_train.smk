@@ -17,9 +17,11 @@ rule paper_a_train:
         out("logs/paper_a/train.log"),
     benchmark:
         out("benchmarks/paper_a/train.tsv")
+    # the critical path first, the A1/A5 MD around it (PRIORITY, common.smk)
+    priority: PRIORITY
     conda:
         "../../envs/torch.yaml"
-    threads: 8
+    threads: PAPER_A["train"]["threads"]
     resources:
         mem_mb=plan_mem("paper_a_train"),
         runtime=plan_runtime("paper_a_train"),

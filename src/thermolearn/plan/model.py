@@ -90,6 +90,7 @@ class RuleSpec:
     like: str = ""               # a rule of the same code whose constants stand in until
                                  # this rule has calibration points of its own
     kernels: str = ""            # the numba kernel module its jobs compile (COMPILE_S)
+    threads_key: tuple[str, ...] = ()  # config keys that set its threads, if the config does
 
 
 class Sizes:
@@ -329,7 +330,8 @@ def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleS
         # training and scoring
         "paper_a_train": RuleSpec("training", "torch", 8, _train(best_epoch),
                                   "benchmarks/paper_a/train.tsv", ("paper_a/model/siamese.pt",),
-                                  "epochs x pairs x frames x size^2"),
+                                  "epochs x pairs x frames x size^2",
+                                  threads_key=("paper_a", "train", "threads")),
         "paper_a_train_curve": _const(FIG, "torch", "benchmarks/paper_a/train_curve.tsv"),
         "paper_a_scores": RuleSpec(
             "scoring", "torch", 4,
@@ -481,12 +483,14 @@ class Plan:
         return out
 
 
-def predict(spec: RuleSpec, const: Mapping, job: Job) -> JobCost:
-    """A job's cost from its sizes and the rule's calibrated constants ``const``."""
+def predict(spec: RuleSpec, const: Mapping, job: Job, threads: int | None = None) -> JobCost:
+    """A job's cost from its sizes and the rule's calibrated constants ``const`` (``threads``:
+    the job's, where the config sets them; default the rule's)."""
+    threads = spec.threads if threads is None else threads
     cpu = float(const["overhead_s"]) + float(const["s_per_work"]) * job.work
     rss = float(const["rss_base_mb"]) + float(const["rss_per_mem"]) * job.mem
     disk = float(const.get("bytes_per_disk", 0.0)) * job.disk if spec.outputs else 0.0
-    return JobCost(job, spec.stage, spec.threads, cpu, rss, disk)
+    return JobCost(job, spec.stage, threads, cpu, rss, disk)
 
 
 def numba_cache_cold(module: str, src: Path = Path(__file__).resolve().parents[1]) -> bool:
@@ -533,7 +537,12 @@ def make_plan(config: Mapping, calibration: Mapping | None = None, repo: Path | 
         if const is None:
             raise ConfigError(f"calibration has no constants for rule {rule!r}: run "
                               "`thermolearn plan --calibrate RESULTS_DIR=PRESET ...`")
-        costs[rule] = [predict(spec, const, Job(rule, *j)) for j in jobs]
+        threads = None
+        if spec.threads_key:
+            threads = config
+            for k in spec.threads_key:
+                threads = threads[k]
+        costs[rule] = [predict(spec, const, Job(rule, *j), threads) for j in jobs]
         for c, j in zip(costs[rule], upper[rule].jobs(S)):
             c.cpu_max_s = predict(spec, const, Job(rule, *j)).cpu_s
     charged = set()
