@@ -1,0 +1,78 @@
+"""What the Fig. 7 deviation of a run is made of: curvature, per-process offsets or the u / v mix.
+
+Reads a finished run's ``paper_a/entropy_states.csv`` (S~ and S_vdW of every scored state) and
+``paper_a/states.csv`` (U, V) and prints, per fit set (``test``, ``all``) and N, the R^2 of S~
+against:
+
+- ``linear``: a + b S_vdW, the Fig. 7 fit (the number in ``entropy_fit.csv``);
+- ``quadratic``: a + b S_vdW + c S_vdW^2, a smooth monotone bend of S_vdW;
+- ``+offsets``: the linear fit plus one free offset per process (noise shared by a process);
+- ``free u, v``: a + b N ln u + c N ln(v - 2 pi R^2), the van der Waals form with its two
+  terms weighted freely (b = c is S_vdW), and the ratio c / b.
+
+If the quadratic closes most of the gap to 1 and the other two do not, S~ is a function of
+S_vdW alone, bent. Usage::
+
+    python benchmarks/fig7_shape.py RUN/results/repro [RUN2/results/repro ...]
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def r_squared(y: np.ndarray, columns: list[np.ndarray]) -> float:
+    """R^2 of the least-squares fit of ``y`` on a constant and ``columns``."""
+    design = np.column_stack([np.ones_like(y), *columns])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ coef
+    return 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum())
+
+
+def shape_rows(entropy_states: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """One row per (fit set, N) with the four R^2 values and the u / v weight ratio."""
+    merged = entropy_states.merge(states[["process", "state", "U"]], on=["process", "state"])
+    rows = []
+    for (fit, n_disks), group in merged.groupby(["fit", "N"], sort=False):
+        s_tilde = group["S"].to_numpy(float)
+        s_vdw = group["S_vdW"].to_numpy(float)
+        n_ln_u = n_disks * np.log(group["U"].to_numpy(float) / n_disks)
+        n_ln_vb = s_vdw - n_ln_u
+        offsets = pd.get_dummies(group["process"], drop_first=True, dtype=float).to_numpy()
+        design = np.column_stack([np.ones_like(s_tilde), n_ln_u, n_ln_vb])
+        coef, *_ = np.linalg.lstsq(design, s_tilde, rcond=None)
+        rows.append(dict(
+            fit=fit, N=int(n_disks), n_states=len(group),
+            linear=r_squared(s_tilde, [s_vdw]),
+            quadratic=r_squared(s_tilde, [s_vdw, s_vdw**2]),
+            offsets=r_squared(s_tilde, [s_vdw, *offsets.T]),
+            free_uv=r_squared(s_tilde, [n_ln_u, n_ln_vb]),
+            v_over_u=float(coef[2] / coef[1]),
+        ))
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    for run in map(Path, sys.argv[1:]):
+        paths = [run / "paper_a" / "entropy_states.csv", run / "paper_a" / "states.csv"]
+        for path in paths:
+            if not path.is_file():
+                sys.exit(f"fig7_shape: {path} not found "
+                         f"(is {run} a finished run's results folder?)")
+        table = shape_rows(*(pd.read_csv(path) for path in paths))
+        print(f"{run}")
+        print(f"{'fit':>5} {'N':>5} {'states':>6} {'linear':>7} {'quadratic':>9} {'+offsets':>8} "
+              f"{'free u,v':>8} {'c/b':>5}")
+        for row in table.itertuples():
+            print(f"{row.fit:>5} {row.N:>5} {row.n_states:>6} {row.linear:7.4f} "
+                  f"{row.quadratic:9.4f} {row.offsets:8.4f} {row.free_uv:8.4f} "
+                  f"{row.v_over_u:5.2f}")
+
+
+if __name__ == "__main__":
+    main()
