@@ -25,10 +25,9 @@ import torch
 from thermolearn.allocator import retain_freed_memory
 from thermolearn.config import load_yaml
 from thermolearn.paper_a.entropy import fit_entropy
-from thermolearn.paper_a.siamese.data import load_states
-from thermolearn.paper_a.siamese.infer import score_processes
-from thermolearn.paper_a.siamese.model import SiameseNet
-from thermolearn.paper_a.siamese.train import TrainSettings, evaluate, train
+from thermolearn.paper_a.siamese.data import load_states, pair_metrics
+from thermolearn.paper_a.siamese.model import SiameseNet, score_tensor
+from thermolearn.paper_a.siamese.train import TrainSettings, subset_processes, train
 
 
 def main() -> None:
@@ -53,9 +52,13 @@ def main() -> None:
                                                                      kind="stable")
     images = {p: run / "paper_a" / "images" / f"{p}.npy" for p in states["process"].unique()}
     split_of = states.groupby("process")["split"].first()
-    sets = {part: load_states(states, images, sorted(split_of.index[split_of == part]), "cpu",
-                              n_frames=n_frames, size=size)
-            for part in ("train", "val", "test")}
+    procs = {part: sorted(split_of.index[split_of == part]) for part in ("train", "val", "test")}
+    # the training job's choice of training processes (paper_a.train.train_processes)
+    procs["train"] = subset_processes(states.groupby("process")["N"].first()[procs["train"]],
+                                      settings.train_processes)
+    sets = {part: load_states(states, images, p, "cpu", n_frames=n_frames, size=size)
+            for part, p in procs.items()}
+    # rows in the test set's order: its processes sorted, each in time order
     test_states = states[states["split"] == "test"].reset_index(drop=True)
     checkpoint = out / "ckpt.pt"
     table = out / "epochs.csv"
@@ -66,13 +69,14 @@ def main() -> None:
         model = SiameseNet(size, n_frames)
         model.load_state_dict(torch.load(checkpoint, weights_only=True)["model"])
         model.eval()
-        scores = score_processes(model, test_states, images, show_progress=False)
-        fits = fit_entropy(scores, radius, splits=("test",))
+        # one pass over the test states gives both S~ for Fig. 7 and the pair accuracy
+        score_s = score_tensor(model, sets["test"].img_sfhw, settings.eval_batch_size).numpy()
+        fits = fit_entropy(test_states.assign(S=score_s), radius, splits=("test",))
         rows[:] = [r for r in rows if r["epoch"] < epoch]
         rows.append(dict(epoch=epoch, val_loss=record["val_loss"],
                          val_accuracy=record["val_accuracy"],
                          **{f"fig7_r2_N{int(f.N)}": f.r2 for f in fits.itertuples()},
-                         test_accuracy=evaluate(model, sets["test"], 256)["accuracy"]))
+                         test_accuracy=pair_metrics(score_s, sets["test"].offsets)["accuracy"]))
         pd.DataFrame(rows).to_csv(table, index=False)
         print(json.dumps(rows[-1]), flush=True)
 

@@ -4,7 +4,8 @@ Reads a finished run's ``paper_a/entropy_states.csv`` (S~ and S_vdW of every sco
 ``paper_a/states.csv`` (U, V) and prints, per fit set (``test``, ``all``) and N, the R^2 of S~
 against:
 
-- ``linear``: a + b S_vdW, the Fig. 7 fit (the number in ``entropy_fit.csv``);
+- ``linear``: a + b S_vdW, the Fig. 7 fit (``entropy.linear_fit``, the number in
+  ``entropy_fit.csv``);
 - ``quadratic``: a + b S_vdW + c S_vdW^2, a smooth monotone bend of S_vdW;
 - ``+offsets``: the linear fit plus one free offset per process (noise shared by a process);
 - ``free u, v``: a + b N ln u + c N ln(v - 2 pi R^2), the van der Waals form with its two
@@ -23,13 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from thermolearn.paper_a.entropy import linear_fit
 
-def r_squared(y: np.ndarray, columns: list[np.ndarray]) -> float:
-    """R^2 of the least-squares fit of ``y`` on a constant and ``columns``."""
+
+def least_squares(y: np.ndarray, columns: list[np.ndarray]) -> tuple[float, np.ndarray]:
+    """R^2 and coefficients (constant first) of the least-squares fit of ``y`` on ``columns``."""
     design = np.column_stack([np.ones_like(y), *columns])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     resid = y - design @ coef
-    return 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum())
+    return 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum()), coef
 
 
 def shape_rows(entropy_states: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
@@ -42,14 +45,13 @@ def shape_rows(entropy_states: pd.DataFrame, states: pd.DataFrame) -> pd.DataFra
         n_ln_u = n_disks * np.log(group["U"].to_numpy(float) / n_disks)
         n_ln_vb = s_vdw - n_ln_u
         offsets = pd.get_dummies(group["process"], drop_first=True, dtype=float).to_numpy()
-        design = np.column_stack([np.ones_like(s_tilde), n_ln_u, n_ln_vb])
-        coef, *_ = np.linalg.lstsq(design, s_tilde, rcond=None)
+        free_uv, coef = least_squares(s_tilde, [n_ln_u, n_ln_vb])
         rows.append(dict(
             fit=fit, N=int(n_disks), n_states=len(group),
-            linear=r_squared(s_tilde, [s_vdw]),
-            quadratic=r_squared(s_tilde, [s_vdw, s_vdw**2]),
-            offsets=r_squared(s_tilde, [s_vdw, *offsets.T]),
-            free_uv=r_squared(s_tilde, [n_ln_u, n_ln_vb]),
+            linear=linear_fit(s_vdw, s_tilde)[2],
+            quadratic=least_squares(s_tilde, [s_vdw, s_vdw**2])[0],
+            offsets=least_squares(s_tilde, [s_vdw, *offsets.T])[0],
+            free_uv=free_uv,
             v_over_u=float(coef[2] / coef[1]),
         ))
     return pd.DataFrame(rows)
