@@ -12,7 +12,6 @@ import copy
 from pathlib import Path
 from typing import Mapping
 
-import jsonschema
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +66,8 @@ def _dotted(path) -> str:
 
 
 def _schema_errors(config: Mapping, schema: Mapping) -> list[str]:
+    import jsonschema  # here: every job imports this module, few validate
+
     validator_cls = jsonschema.validators.validator_for(schema)
     validator = validator_cls(schema)
     messages = []

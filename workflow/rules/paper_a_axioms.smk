@@ -84,7 +84,7 @@ rule paper_a_axiom_a1:
         out("benchmarks/paper_a/axioms/a1.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: AXIOMS["threads"]
     resources:
         mem_mb=plan_mem("paper_a_axiom_a1"),
         runtime=plan_runtime("paper_a_axiom_a1"),
@@ -108,7 +108,7 @@ rule paper_a_axiom_a3:
         out("benchmarks/paper_a/axioms/a3.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: AXIOMS["threads"]
     resources:
         mem_mb=plan_mem("paper_a_axiom_a3"),
         runtime=plan_runtime("paper_a_axiom_a3"),
@@ -135,7 +135,7 @@ rule paper_a_axiom_a4:
         out("benchmarks/paper_a/axioms/a4.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: AXIOMS["threads"]
     resources:
         mem_mb=plan_mem("paper_a_axiom_a4"),
         runtime=plan_runtime("paper_a_axiom_a4"),
@@ -188,7 +188,7 @@ rule paper_a_axiom_a5:
         out("benchmarks/paper_a/axioms/a5.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: AXIOMS["threads"]
     resources:
         mem_mb=plan_mem("paper_a_axiom_a5"),
         runtime=plan_runtime("paper_a_axiom_a5"),
@@ -212,7 +212,7 @@ rule paper_a_axiom_a6:
         out("benchmarks/paper_a/axioms/a6.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: AXIOMS["threads"]
     resources:
         mem_mb=plan_mem("paper_a_axiom_a6"),
         runtime=plan_runtime("paper_a_axiom_a6"),
@@ -237,7 +237,7 @@ rule paper_a_axiom_additivity:
         out("benchmarks/paper_a/axioms/additivity.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: AXIOMS["threads"]
     resources:
         mem_mb=plan_mem("paper_a_axiom_additivity"),
         runtime=plan_runtime("paper_a_axiom_additivity"),
@@ -263,7 +263,7 @@ rule paper_a_axiom_canonical:
         out("benchmarks/paper_a/axioms/canonical.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: AXIOMS["threads"]
     resources:
         mem_mb=plan_mem("paper_a_axiom_canonical"),
         runtime=plan_runtime("paper_a_axiom_canonical"),

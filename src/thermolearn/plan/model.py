@@ -295,7 +295,8 @@ SCORING_UNIT = "images scored x size^2"
 def _axiom(name: str, n_images: Callable[[Sizes], float]) -> RuleSpec:
     """The axiom analysis ``paper_a_axiom_<name>``: it scores ``n_images(S)`` states."""
     return RuleSpec("scoring", "torch", 2, _scored(n_images),
-                    f"benchmarks/paper_a/axioms/{name}.tsv", (), SCORING_UNIT)
+                    f"benchmarks/paper_a/axioms/{name}.tsv", (), SCORING_UNIT,
+                    threads_key=("paper_a", "axioms", "threads"))
 
 
 def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleSpec]:
