@@ -3,6 +3,7 @@ and log, and the affine fits of Table 3."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -19,9 +20,19 @@ from thermolearn.paper_b.train import TrainSettings, critical_epoch, train_model
 
 from conftest import REPO
 
-REF_DIR = (REPO / "../shared/reference/lier2025").resolve()
-needs_reference = pytest.mark.skipif(not REF_DIR.is_dir(),
-                                     reason=f"published weights not at {REF_DIR}")
+REF_DIR = REPO / "data" / "reference" / "lier2025"
+
+
+def test_published_files_are_the_ones_shipped():
+    """data/reference/lier2025 holds the published files unchanged (their SHA-256 sums), so a
+    truncated or altered copy is named here rather than half-read by a job."""
+    sums = (REF_DIR / "SHA256SUMS").read_text().split("\n")
+    listed = dict(reversed(line.split()) for line in sums if line.strip())
+    assert set(listed) >= {reference.LOG_FILE, "LICENSE.txt"} | {
+        f"deepsets_h{h}.pt" for h in reference.HIDDEN}, sorted(listed)
+    for name, digest in listed.items():
+        got = hashlib.sha256((REF_DIR / name).read_bytes()).hexdigest()
+        assert got == digest, f"{REF_DIR / name}: SHA-256 {got}, SHA256SUMS has {digest}"
 
 
 def test_tilted_loss_and_schedule_analytic():
@@ -96,7 +107,6 @@ def test_training_resumes_to_the_same_numbers(tmp_path):
     assert (log1["mean_dh"] > 0).all()
 
 
-@needs_reference
 def test_published_log_gives_the_papers_table2():
     """Our critical-epoch rule on the published log reproduces the paper's Table 2."""
     log = reference.parse_training_log(REF_DIR / reference.LOG_FILE)
@@ -108,7 +118,6 @@ def test_published_log_gives_the_papers_table2():
         assert lg["untilted_loss"].iloc[-1] == pytest.approx(row.final_untilted_loss, rel=1e-3)
 
 
-@needs_reference
 def test_published_weights_on_our_runs_reproduce_the_papers_table3():
     """The original models, fed our simulated runs and our H, give the paper's Table 3: a check
     of the simulator, H and the fit against the original code."""

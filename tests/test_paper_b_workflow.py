@@ -22,7 +22,7 @@ from thermolearn.paper_b.train import critical_epoch
 
 pytestmark = pytest.mark.workflow
 
-REF_DIR = (REPO / "../shared/reference/lier2025").resolve()
+REF_DIR = REPO / "data" / "reference" / "lier2025"
 PB = "results/smoke/paper_b"
 TARGETS = [f"{PB}/figures/fig2_frame_rate.png", f"{PB}/figures/fig3_speed_distribution.png",
            f"{PB}/figures/fig5_h_vs_models.png", f"{PB}/figures/training_curves.png",
@@ -31,14 +31,13 @@ TARGETS = [f"{PB}/figures/fig2_frame_rate.png", f"{PB}/figures/fig3_speed_distri
 
 @pytest.fixture(scope="module")
 def smoke(smoke_run, tmp_path_factory):
-    """A private copy of the session's smoke run; with the published weights when present (the
+    """A private copy of the session's smoke run with the published weights (in the repo; the
     smoke preset leaves them out), which reruns only the jobs that read them."""
     wd = clone_run(smoke_run, tmp_path_factory.mktemp("repo"))
     presets = [str(wd / "presets" / "smoke.yaml")]
-    if REF_DIR.is_dir():
-        extra = wd / "ref.yaml"
-        extra.write_text(f"paper_b:\n  reference_dir: {REF_DIR}\n")
-        presets.append(str(extra))
+    extra = wd / "ref.yaml"
+    extra.write_text(f"paper_b:\n  reference_dir: {REF_DIR}\n")
+    presets.append(str(extra))
     snakemake(wd, *TARGETS, "--configfile", *presets)
     config = load_config(wd / "config.yaml", *presets)
     return wd, config, presets
@@ -86,15 +85,14 @@ def test_table2_agrees_with_the_logged_losses(smoke):
         assert (log["tilted_loss"] >= log["untilted_loss"] - 1e-12).all()
     paper = t2[t2["source"] == "paper"]
     assert paper["critical_epoch"].tolist() == [95, 105, 111]
-    if REF_DIR.is_dir():
-        ref = t2[t2["source"] == "ref_log"]
-        assert ref["critical_epoch"].tolist() == [95, 105, 111]
+    ref = t2[t2["source"] == "ref_log"]
+    assert ref["critical_epoch"].tolist() == [95, 105, 111]
 
 
 def test_table3_has_finite_rows_for_every_width_and_split(smoke):
     wd, config, _ = smoke
     t3 = pd.read_csv(wd / PB / "tables" / "table3.csv")
-    sources = ["ours"] + (["ref"] if REF_DIR.is_dir() else [])
+    sources = ["ours", "ref"]
     for source in sources:
         for h in config["paper_b"]["train"]["hidden"]:
             for split, n in (("train", config["paper_b"]["runs"]["n_train"]),

@@ -124,7 +124,7 @@ def test_demo_stage_times_within_2x_of_the_committed_run():
     """The demo run of docs/results/demo (a fresh clone of b12410f), which the calibration did
     not use: every stage's projected CPU time within 2x of the measured one."""
     config = config_of("presets/demo.yaml")
-    # that clone had no ../shared (no published weights: repo=None) and a cold numba cache
+    # that clone had no published weights (repo=None) and a cold numba cache
     plan = make_plan(config, numba_cold=True)
     table = compare(plan, DEMO_BENCH, config)
     # rules added since that run (the MD accuracy stage, issue 12) have no benchmark file there

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from .checks import load_config
 from .config import ConfigError
@@ -107,6 +108,20 @@ def _plan(args) -> int:
     return 0
 
 
+def _summarise(args) -> int:
+    from .report.committed import summarise_run
+
+    for run in args.runs:
+        if not Path(run).is_dir():
+            raise ConfigError(f"{run}: no such run folder")
+        try:
+            cells = summarise_run(run).cells()
+        except ValueError as exc:
+            raise ArtifactError(str(exc)) from exc
+        print(f"{run}: " + "; ".join(f"{k}: {v}" for k, v in cells.items()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="thermolearn", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -121,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
                        "(.npz, .npy images, .pt, .csv/.tsv, .json, .yaml, .png, .md, .log, ...)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=_inspect)
+    p = sub.add_parser("summarise", help="the README's cells of committed runs (docs/results/<run>): "
+                       "rows passing per paper, CPU time per paper, wall time")
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR")
+    p.set_defaults(func=_summarise)
     p = sub.add_parser("plan", help="project jobs per rule, CPU/GPU-hours, disk and memory of "
                        "a config before running it (thermolearn.plan)")
     p.add_argument("configs", nargs="*", metavar="CONFIG")

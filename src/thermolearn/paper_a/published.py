@@ -1,4 +1,4 @@
-"""Paper A's published numbers (Kuroyanagi & Yuge 2025), in one place; ../shared/SPEC.md quotes
+"""Paper A's published numbers (Kuroyanagi & Yuge 2025), in one place; docs/spec.md quotes
 them with their sections."""
 
 TEST = {"loss": 0.1041, "accuracy": 0.9534}  # Sec. III B: the test set's loss and pair accuracy

@@ -1,7 +1,7 @@
 """The published side of Paper B: its Tables 2 and 3, its training log and its trained weights.
 
-The weights and the log live outside the repository (``paper_b.reference_dir``, by default
-``../shared/reference/lier2025``; MIT licence beside them) and are read, never copied.
+The weights and the log are in ``data/reference/lier2025`` (``paper_b.reference_dir``; the
+source and its MIT licence beside them) and are read, never written.
 """
 
 from __future__ import annotations
