@@ -21,7 +21,8 @@ from thermolearn.plan.model import (COMPILE_S, STAGES, THREAD_EFFICIENCY, make_p
                                     slurm_runtime_min, workflow_rules)
 from thermolearn.plan.text import format_plan
 
-DEMO_BENCH = REPO / "docs" / "results" / "demo"
+# The demo run the plan is checked against (a fresh clone of b12410f), kept as a test fixture.
+DEMO_BENCH = REPO / "tests" / "data" / "runs" / "demo_b12410f"
 
 
 def config_of(*presets: str) -> dict:
@@ -121,7 +122,7 @@ def _within_2x(table: dict, label: str) -> None:
 
 
 def test_demo_stage_times_within_2x_of_the_committed_run():
-    """The demo run of docs/results/demo (a fresh clone of b12410f), which the calibration did
+    """The demo run of tests/data/runs/demo_b12410f (a fresh clone of b12410f), which the calibration did
     not use: every stage's projected CPU time within 2x of the measured one."""
     config = config_of("presets/demo.yaml")
     # that clone had no published weights (repo=None) and a cold numba cache

@@ -108,6 +108,16 @@ def _plan(args) -> int:
     return 0
 
 
+def _score(args) -> int:
+    from .paper_a.siamese.infer import score_file
+
+    scores = score_file(args.images, args.model)
+    print("state\tS")
+    for state, s in enumerate(scores):
+        print(f"{state}\t{s:.6g}")
+    return 0
+
+
 def _summarise(args) -> int:
     from .report.committed import summarise_run
 
@@ -136,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
                        "(.npz, .npy images, .pt, .csv/.tsv, .json, .yaml, .png, .md, .log, ...)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=_inspect)
+    p = sub.add_parser("score", help="print S~ of every state of an image array (.npy, uint8 "
+                       "(state, frame, H, W)) with the shipped Paper A network or a given one")
+    p.add_argument("images", metavar="IMAGES.npy")
+    p.add_argument("--model", metavar="siamese.pt",
+                   help="a trained network's state_dict (default: the shipped network)")
+    p.set_defaults(func=_score)
     p = sub.add_parser("summarise", help="the README's cells of committed runs (docs/results/<run>): "
                        "rows passing per paper, CPU time per paper, wall time")
     p.add_argument("runs", nargs="+", metavar="RUN_DIR")

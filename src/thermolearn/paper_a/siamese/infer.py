@@ -108,3 +108,35 @@ def run_scores_job(model_path: str | Path, states_csv: str | Path,
     log.info("scored %d states of %d processes; S~ in [%.3f, %.3f]", len(table),
              table["process"].nunique(), table["S"].min(), table["S"].max())
     return table
+
+
+#: The network shipped with the package: a committed run's trained Paper A network, its
+#: ``metrics.json`` (config hash, code version, test metrics) and a README naming the run.
+SHIPPED_DIR = Path(__file__).with_name("shipped")
+
+
+def score_file(images_path: str | Path, model_path: str | Path | None = None,
+               batch_size: int = 256) -> np.ndarray:
+    """S~ of every state in one image array, with a given or the shipped network.
+
+    Parameters
+    ----------
+    images_path : a process's image array, uint8 (S, F, H, W) (``results/<preset>/paper_a/images/``).
+    model_path : a ``siamese.pt`` state_dict; None takes the shipped network (``SHIPPED_DIR``).
+    batch_size : states per forward pass.
+
+    Returns
+    -------
+    np.ndarray, float32, shape (S,): S~ of each state, in the array's order.
+
+    Raises
+    ------
+    ArtifactError
+        Naming the file when the images or the model are missing or unreadable, or when the
+        model was trained on another image size or frame count than the images have.
+    """
+    img_sfhw = load_images(images_path)
+    path = Path(model_path) if model_path is not None else SHIPPED_DIR / "siamese.pt"
+    n_frames, size = img_sfhw.shape[1], img_sfhw.shape[2]
+    model = load_model(path, size, n_frames)
+    return score_images(model, img_sfhw, batch_size=batch_size)
