@@ -214,7 +214,34 @@ def _scan_run(b, hi, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i, pairs_j, npa
 
 
 @njit(cache=True)
-def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
+def _resort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
+    """:func:`_sort_by_cell` starting from the previous order ``order_n`` (a permutation):
+    insertion sort by (cell, index), fast when few disks changed cell; same result."""
+    n = x_n.shape[0]
+    bits = 1
+    while (1 << bits) < n:
+        bits += 1
+    ck = np.empty(n, np.int64)  # cell << bits | index: unique, so the order is the stable one
+    for a in range(n):
+        i = order_n[a]
+        cx = min(max(int(x_n[i] * inv_cell), 0), nc - 1)
+        cy = min(max(int(y_n[i] * inv_cell), 0), nc - 1)
+        ck[a] = ((cy * nc + cx) << bits) | i
+    for a in range(1, n):
+        v = ck[a]
+        b = a - 1
+        while b >= 0 and ck[b] > v:
+            ck[b + 1] = ck[b]
+            b -= 1
+        ck[b + 1] = v
+    mask = (1 << bits) - 1
+    for a in range(n):
+        order_n[a] = ck[a] & mask
+        key_n[a] = ck[a] >> bits
+
+
+@njit(cache=True)
+def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order, warm):
     """Half neighbour list of all pairs closer than ``rlist`` (sorted cell list, O(N)).
 
     Disks are sorted by cell (cells of side >= ``rlist`` on ``[0, L]^2``); the half stencil of
@@ -232,6 +259,9 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
         List radius (``2R + skin``).
     pairs_i, pairs_j : ndarray of int, shape (cap,)
         Output buffers.
+    order : ndarray of int64, shape (N,)
+        Output: the disks in cell order. With ``warm``, it holds the order of a previous call
+        with the same ``L, rlist`` and is re-sorted from there (:func:`_resort_by_cell`).
 
     Returns
     -------
@@ -242,9 +272,11 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
     nc = int(L / rlist)
     if nc < 3:  # the stencil would alias: one cell, all pairs
         nc = 1
-    order = np.empty(n, np.int64)
     skey = np.empty(n + 1, np.int64)
-    _sort_by_cell(x_n, y_n, nc, nc / L, order, skey)
+    if warm:
+        _resort_by_cell(x_n, y_n, nc, nc / L, order, skey)
+    else:
+        _sort_by_cell(x_n, y_n, nc, nc / L, order, skey)
     skey[n] = nc * nc + 2 * nc + 2  # sentinel beyond every stencil
     sx = np.empty(n)
     sy = np.empty(n)
@@ -287,7 +319,8 @@ def build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j):
 
     Returns the number of pairs, or ``-needed`` if the buffers are too small.
     """
-    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, pairs_i, pairs_j)
+    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, pairs_i, pairs_j,
+                           np.empty(pos_nd.shape[0], np.int64), False)
 
 
 @njit(cache=True)
@@ -406,53 +439,75 @@ _MANTISSA = (1 << 52) - 1
 
 
 @njit(cache=True, inline="always")
-def _fly(x, d, m):
-    """``x`` after ``m`` steps ``x <- fl(x + d)``, bit for bit what the loop gives, in O(1).
+def _fly_fast(x, d, m):
+    """``x`` after ``m`` steps ``x <- fl(x + d)`` (``m`` a whole float), bit for bit what the
+    loop gives, in O(1), and whether that holds.
 
     In a binade ``[2^e, 2^(e+1))`` the floats are the multiples of one ulp ``u``, so each step
     adds ``d`` rounded to a multiple of ``u``: the same amount every step (after a tie, rounded
     to even, from the second step on). Hence ``x_m = x_1 + (m - 1)(x_2 - x_1)``, all exact while
-    ``x_0`` and ``x_m`` are positive and strictly inside one binade; otherwise (a power of two
-    crossed: rare) it loops.
+    ``x_0`` and ``x_m`` are positive and strictly inside one binade. Branch-free.
+
+    Returns
+    -------
+    x_m : float
+    ok : bool
+        False where a power of two was crossed (rare); then :func:`_fly` loops.
     """
-    if m < 3:
-        for _ in range(m):
-            x = x + d
-        return x
     x1 = x + d
     x2 = x1 + d
-    xm = x1 + (m - 1) * (x2 - x1)
+    xm = x1 + (m - 1.0) * (x2 - x1)
     b0 = _float_bits(x)
     bm = _float_bits(xm)
-    if (b0 > 0) & (bm > 0) & ((b0 >> 52) == (bm >> 52)) & ((min(b0, bm) & _MANTISSA) != 0):
+    ok = (b0 > 0) & (bm > 0) & ((b0 >> 52) == (bm >> 52)) & ((min(b0, bm) & _MANTISSA) != 0)
+    stay = m == 0.0
+    return (x if stay else xm), ok | stay
+
+
+@njit(cache=True, inline="always")
+def _fly(x, d, m):
+    """``x`` after ``m`` steps ``x <- fl(x + d)``, bit for bit (see :func:`_fly_fast`)."""
+    xm, ok = _fly_fast(x, d, m)
+    if ok:
         return xm
-    for _ in range(m - 2):
-        x2 = x2 + d
-    return x2
+    for _ in range(int(m)):
+        x = x + d
+    return x
 
 
 @njit(cache=True)
 def _catch_up_all(k, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L):
-    """Bring every disk from step ``s0_n[i]`` to step ``k`` along its free flight.
+    """Bring every disk from step ``s0_n[i]`` to step ``k`` along its free flight (steps are
+    whole floats).
 
     Returns
     -------
     q_max, n_out : int
         ``floor(V2_SCALE max v^2)`` over all disks; disks outside ``[0, Lx] x [0, L]`` or NaN.
     """
+    k = float(k)
+    n_slow = 0
+    for i in range(x_n.shape[0]):  # branch-free (vectorises); s0 stays where _fly_fast fails
+        m = k - s0_n[i]
+        x, okx = _fly_fast(x_n[i], dt * vx_n[i], m)
+        y, oky = _fly_fast(y_n[i], dt * vy_n[i], m)
+        ok = okx & oky
+        x_n[i] = x if ok else x_n[i]
+        y_n[i] = y if ok else y_n[i]
+        s0_n[i] = k if ok else s0_n[i]
+        n_slow += not ok
+    if n_slow > 0:
+        for i in range(x_n.shape[0]):
+            if s0_n[i] != k:
+                m = k - s0_n[i]
+                x_n[i] = _fly(x_n[i], dt * vx_n[i], m)
+                y_n[i] = _fly(y_n[i], dt * vy_n[i], m)
+                s0_n[i] = k
     q_max = 0
     n_out = 0
     for i in range(x_n.shape[0]):
-        vx = vx_n[i]
-        vy = vy_n[i]
-        m = k - s0_n[i]
-        x = _fly(x_n[i], dt * vx, m)
-        y = _fly(y_n[i], dt * vy, m)
-        x_n[i] = x
-        y_n[i] = y
-        s0_n[i] = k
-        q_max = max(q_max, _speed_key(vx, vy))
-        n_out += _outside(x, y, Lx, L)
+        q_max = max(q_max, _speed_key(vx_n[i], vy_n[i]))
+        n_out += _outside(x_n[i], y_n[i], Lx, L)
     return q_max, n_out
 
 
@@ -703,7 +758,7 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     # per step of free flight since the last full catch-up, x + (m dt) v is within
     # (m / 2 + 3) ulp(coordinate) of the exact sum; the slack bounds that for a distance
     ulp_len = 2.0 ** -52 * max(L, max(Lx_a, Lx_b))
-    s0_n = np.full(n, k0, np.int64)
+    s0_n = np.full(n, float(k0))  # steps as whole floats
     k_full = k0  # every disk was at its position at step k_full or later
     q_seen, _ = _catch_up_all(k0, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L)
     disp = _max_displacement(x_n, y_n, rx_n, ry_n)  # since the outer build (exact)
@@ -717,6 +772,8 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     buf_4a = np.empty((4, n))
     ax_a, ay_a, avx_a, avy_a = buf_4a[0], buf_4a[1], buf_4a[2], buf_4a[3]
     loc_n = np.full(n, -1, np.int64)
+    order_n = np.empty(n, np.int64)  # cell order of the last rebuild
+    warm = False
     n_in, n_wa, n_act = _refresh_active(k0, x_n, y_n, vx_n, vy_n, s0_n, dt, 0.0, pairs_i,
                                         pairs_j, npairs, 2.0 * R + skin_in, wc_n, n_wc, Lx, L,
                                         R + 0.5 * skin_in, walls_axis, walls_pos, in_i, in_j,
@@ -745,11 +802,12 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
                 status = 1
                 break
             if disp > 0.5 * skin:
-                npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
+                npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order_n, warm)
+                warm = True
                 while npairs < 0:
                     pairs_i = np.empty(2 * (-npairs), pairs_i.dtype)
                     pairs_j = np.empty(2 * (-npairs), pairs_j.dtype)
-                    npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
+                    npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order_n, warm)
                 if in_i.shape[0] < npairs:
                     in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
                     in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
