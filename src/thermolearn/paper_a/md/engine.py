@@ -222,11 +222,12 @@ def _resort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
     while (1 << bits) < n:
         bits += 1
     ck = np.empty(n, np.int64)  # cell << bits | index: unique, so the order is the stable one
-    for a in range(n):
-        i = order_n[a]
+    for i in range(n):  # in index order (vectorises)
         cx = min(max(int(x_n[i] * inv_cell), 0), nc - 1)
         cy = min(max(int(y_n[i] * inv_cell), 0), nc - 1)
-        ck[a] = ((cy * nc + cx) << bits) | i
+        key_n[i] = ((cy * nc + cx) << bits) | i
+    for a in range(n):
+        ck[a] = key_n[order_n[a]]
     for a in range(1, n):
         v = ck[a]
         b = a - 1
