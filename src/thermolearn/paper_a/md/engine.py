@@ -8,15 +8,21 @@ two-sided planes ``x = c`` or ``y = c``. Integration is velocity Verlet in float
 
 Performance notes (see ``benchmarks/md_throughput.py``): the time-stepping loop works on
 contiguous per-axis arrays (``x_n``, ``y_n``, ``vx_n``, ...; the (N, 2) state arrays are copied in
-and out once per call). Each step is one fused, branch-free pass over the disks (drift, wall
-kick, bounds check and the largest speed, reduced as integers so the loop vectorises) plus a
-short loop over pairs that kicks velocities directly: the second half kick of a step is merged
-with the first half kick of the next, so no force array is touched between steps; velocities
-and forces are synchronised on return. Pairs come from a half Verlet list (radius
-``2R + skin``, disks radix-sorted by cell), rebuilt when a bound on the largest displacement
-since its build (exact on entry, then ``dt max|v|`` per step) exceeds ``skin / 2``; the force
-loop runs over an inner list filtered from it with a fifth of the skin, refiltered likewise.
-No ``prange``: at N ~ 2000 a step takes under 2 us, less than the per-step threading overhead.
+and out once per call). In this gas most disks touch nothing at any moment, and for them a
+velocity-Verlet step is the straight drift ``x += dt v``. So only the *active* disks (those in
+the inner pair list or near a wall: the only ones a force can reach before the next list
+refresh) are copied into short arrays and drifted and kicked every step; every other disk keeps
+its position at the step it was last moved, and is brought forward by :func:`_fly` when a list
+is refreshed, when it becomes active and on return. :func:`_fly` gives, bit for bit, what the
+per-step drift ``x <- fl(x + fl(dt v))`` gives (in O(1) per disk), so the trajectory is the one
+the engine computed when it moved every disk every step, to the last bit. The second half kick
+of a step is merged with the first half kick of the next, so no force array is touched between
+steps; velocities and forces are synchronised on return. Pairs come from a half Verlet list
+(radius ``2R + skin``, disks sorted by cell, re-sorted from the previous rebuild's order),
+rebuilt when a bound on the largest displacement since its build (exact on entry, then
+``dt max|v|`` per step) exceeds ``skin / 2``; the force loop runs over an inner list filtered
+from it with a fifth of the skin, refiltered likewise. No ``prange``: at N ~ 2000 a step takes
+about 1 us, less than the per-step threading overhead.
 
 The interaction is written once (``_overlap_energy``, ``_wall_overlaps``, ``_kick_pair``) and
 inlined into every loop that needs it; :func:`compile_kernels` compiles them all before a timed
