@@ -588,6 +588,9 @@ def _refresh_active(k, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, 
     Returns
     -------
     n_in, n_wa, n_act : int
+    q_free : int
+        ``floor(V2_SCALE max v^2)`` over the disks that are not active (their speeds do not
+        change before the next refresh).
     """
     r2 = (r_in + slack) * (r_in + slack)
     n_in = 0
@@ -627,7 +630,11 @@ def _refresh_active(k, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, 
         in_j[p] = loc_n[in_j[p]]
     for a in range(n_wa):
         wa_a[a] = loc_n[wa_a[a]]
-    return n_in, n_wa, n_act
+    q_free = 0
+    for i in range(vx_n.shape[0]):  # branch-free (vectorises)
+        q = _speed_key(vx_n[i], vy_n[i])
+        q_free = max(q_free, q if loc_n[i] < 0 else 0)
+    return n_in, n_wa, n_act, q_free
 
 
 @njit(cache=True)
@@ -732,9 +739,9 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     becomes active and on return.
 
     Lists, each refreshed when a bound on the displacement since its refresh exceeds half its
-    skin (the bound adds ``dt max|v|`` per step, ``max|v|`` over every speed seen since the last
-    rebuild, which covers the free disks' unchanged ones; the wall lists add the piston's
-    travel):
+    skin (the bound adds ``dt max|v|`` per step, ``max|v|`` over all disks' drift velocities as
+    when every disk was moved every step: the active disks' of the step and the free disks',
+    unchanged since the last refresh; the wall lists add the piston's travel):
 
     - outer pair list (``pairs_i, pairs_j``: all pairs within ``2R + skin`` of the positions
       ``rx_n, ry_n`` at its build; the displacement since the build is exact on entry), rebuilt
@@ -767,7 +774,7 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     ulp_len = 2.0 ** -52 * max(L, max(Lx_a, Lx_b))
     s0_n = np.full(n, float(k0))  # steps as whole floats
     k_full = k0  # every disk was at its position at step k_full or later
-    q_seen, _ = _catch_up_all(k0, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L)
+    _catch_up_all(k0, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L)
     disp = _max_displacement(x_n, y_n, rx_n, ry_n)  # since the outer build (exact)
     wc_n = np.empty(n, np.int64)
     n_wc = _scan_walls(x_n, y_n, Lx, L, R + 0.5 * skin, walls_axis, walls_pos, wc_n)
@@ -781,18 +788,18 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     loc_n = np.full(n, -1, np.int64)
     order_n = np.empty(n, np.int64)  # cell order of the last rebuild
     warm = False
-    n_in, n_wa, n_act = _refresh_active(k0, x_n, y_n, vx_n, vy_n, s0_n, dt, 0.0, pairs_i,
-                                        pairs_j, npairs, 2.0 * R + skin_in, wc_n, n_wc, Lx, L,
-                                        R + 0.5 * skin_in, walls_axis, walls_pos, in_i, in_j,
-                                        wa_a, act_a, ax_a, ay_a, avx_a, avy_a, loc_n)
+    n_in, n_wa, n_act, q_free = _refresh_active(
+        k0, x_n, y_n, vx_n, vy_n, s0_n, dt, 0.0, pairs_i, pairs_j, npairs, 2.0 * R + skin_in, wc_n,
+        n_wc, Lx, L, R + 0.5 * skin_in, walls_axis, walls_pos, in_i, in_j, wa_a, act_a, ax_a, ay_a,
+        avx_a, avy_a, loc_n)
     disp_in = 0.0  # since the inner refresh, piston travel included
     k = k0
     while k < k1:
         kick = 2.0 * hdt_m if k + 1 < k1 else hdt_m  # the last kick is a half kick
         Lx_old = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
         Lx_new = Lx_a + (Lx_b - Lx_a) * ((k + 1) / n_seg)
-        q_seen = max(q_seen, _drift(ax_a, ay_a, avx_a, avy_a, n_act, dt))
-        step = dt * np.sqrt((q_seen + 1) / V2_SCALE)
+        q_max = max(q_free, _drift(ax_a, ay_a, avx_a, avy_a, n_act, dt))  # over all disks
+        step = dt * np.sqrt((q_max + 1) / V2_SCALE)
         travel = abs(Lx_new - Lx_old)
         disp += step
         disp_w += step + travel
@@ -802,7 +809,7 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
             _put_back(k + 1, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n,
                       loc_n)
             n_act = 0
-            q_seen, n_out = _catch_up_all(k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx_new, L)
+            _, n_out = _catch_up_all(k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx_new, L)
             k_full = k + 1
             if n_out > 0:
                 k += 1
@@ -829,11 +836,10 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
             _put_back(k + 1, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n,
                       loc_n)
             slack = 4.0 * (k + 1 - k_full + 6) * ulp_len
-            n_in, n_wa, n_act = _refresh_active(k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, slack,
-                                                pairs_i, pairs_j, npairs, 2.0 * R + skin_in,
-                                                wc_n, n_wc, Lx_new, L, R + 0.5 * skin_in,
-                                                walls_axis, walls_pos, in_i, in_j, wa_a, act_a,
-                                                ax_a, ay_a, avx_a, avy_a, loc_n)
+            n_in, n_wa, n_act, q_free = _refresh_active(
+                k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, npairs,
+                2.0 * R + skin_in, wc_n, n_wc, Lx_new, L, R + 0.5 * skin_in, walls_axis, walls_pos,
+                in_i, in_j, wa_a, act_a, ax_a, ay_a, avx_a, avy_a, loc_n)
             disp_in = 0.0
         n_out, op_sum = _wall_kick(wa_a, n_wa, ax_a, ay_a, avx_a, avy_a, kick, Lx_new, L, R, C,
                                    walls_axis, walls_pos)
