@@ -251,3 +251,45 @@ def test_forces_are_minus_the_energy_gradient(seed):
     np.testing.assert_allclose(f_nd, -grad, rtol=1e-5, atol=1e-3)
     dU_dLx = (u_at(Lx=st.Lx + h) - u_at(Lx=st.Lx - h)) / (2 * h)
     assert fp > 0 and fp == pytest.approx(-dU_dLx, rel=1e-5)
+
+
+def test_fly_is_the_repeated_drift_bit_for_bit():
+    """``_fly(x, d, m)`` (a disk's free flight over m steps, in O(1)) equals m additions
+    ``x <- x + d`` to the last bit: inside a binade, on powers of two, across them, and where
+    ``d`` is a tie between two multiples of the ulp of ``x``."""
+    from thermolearn.paper_a.md.engine import _fly
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    x = rng.uniform(0.0, 300.0, n)
+    x[:300] = 2.0 ** rng.integers(-2, 9, 300)  # on powers of two
+    x[300:600] = np.nextafter(x[:300], 0.0)  # just below them
+    d = 1e-3 * rng.normal(0.0, 3.0, n)
+    ties = slice(600, 900)
+    d[ties] = (rng.integers(1, 10**6, 300) + 0.5) * np.spacing(x[ties]) * rng.choice([-1, 1], 300)
+    m = rng.integers(0, 400, n)
+    crossed = 0
+    for a in range(n):
+        want = x[a]
+        for _ in range(m[a]):
+            want = want + d[a]
+        crossed += np.frexp(want)[1] != np.frexp(x[a])[1]
+        assert _fly(x[a], d[a], float(m[a])) == want, (x[a], d[a], m[a])
+    assert crossed > 50  # the slow path (a power of two crossed) is exercised
+
+
+def test_free_flight_is_the_per_step_drift_bit_for_bit():
+    """Disks that touch nothing are not moved every step; wherever they are read they are
+    exactly where the per-step drift x <- x + dt v puts them (powers of two crossed)."""
+    p = GasParams(L=100.0)
+    vel = np.array([[0.8, -0.47], [-0.55, 0.61]])
+    st = MDState(pos_nd=np.array([[50.0, 40.3], [20.0, 70.0]]), vel_nd=vel.copy(), Lx=100.0)
+    sim = Simulator(st, p)
+    want = st.pos_nd.copy()
+    for _ in range(3):
+        sim.hold(7000)
+        for _ in range(7000):
+            want = want + p.dt * vel
+        np.testing.assert_array_equal(sim.state.pos_nd, want)
+    np.testing.assert_array_equal(sim.state.vel_nd, vel)
+    assert want[0, 0] > 64.0 > 50.0 and want[0, 1] < 32.0 < 40.3

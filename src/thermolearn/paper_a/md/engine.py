@@ -8,15 +8,21 @@ two-sided planes ``x = c`` or ``y = c``. Integration is velocity Verlet in float
 
 Performance notes (see ``benchmarks/md_throughput.py``): the time-stepping loop works on
 contiguous per-axis arrays (``x_n``, ``y_n``, ``vx_n``, ...; the (N, 2) state arrays are copied in
-and out once per call). Each step is one fused, branch-free pass over the disks (drift, wall
-kick, bounds check and the largest speed, reduced as integers so the loop vectorises) plus a
-short loop over pairs that kicks velocities directly: the second half kick of a step is merged
-with the first half kick of the next, so no force array is touched between steps; velocities
-and forces are synchronised on return. Pairs come from a half Verlet list (radius
-``2R + skin``, disks radix-sorted by cell), rebuilt when a bound on the largest displacement
-since its build (exact on entry, then ``dt max|v|`` per step) exceeds ``skin / 2``; the force
-loop runs over an inner list filtered from it with a fifth of the skin, refiltered likewise.
-No ``prange``: at N ~ 2000 a step takes under 2 us, less than the per-step threading overhead.
+and out once per call). In this gas most disks touch nothing at any moment, and for them a
+velocity-Verlet step is the straight drift ``x += dt v``. So only the *active* disks (those in
+the inner pair list or near a wall: the only ones a force can reach before the next list
+refresh) are copied into short arrays and drifted and kicked every step; every other disk keeps
+its position at the step it was last moved, and is brought forward by :func:`_fly` when a list
+is refreshed, when it becomes active and on return. :func:`_fly` gives, bit for bit, what the
+per-step drift ``x <- fl(x + fl(dt v))`` gives (in O(1) per disk), so the trajectory is the one
+the engine computed when it moved every disk every step, to the last bit. The second half kick
+of a step is merged with the first half kick of the next, so no force array is touched between
+steps; velocities and forces are synchronised on return. Pairs come from a half Verlet list
+(radius ``2R + skin``, disks sorted by cell, re-sorted from the previous rebuild's order),
+rebuilt when a bound on the largest displacement since its build (exact on entry, then
+``dt max|v|`` per step) exceeds ``skin / 2``; the force loop runs over an inner list filtered
+from it with a fifth of the skin, refiltered likewise. No ``prange``: at N ~ 2000 a step takes
+about 1 us, less than the per-step threading overhead.
 
 The interaction is written once (``_overlap_energy``, ``_wall_overlaps``, ``_kick_pair``) and
 inlined into every loop that needs it; :func:`compile_kernels` compiles them all before a timed
@@ -28,7 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 # -------------------------------------------------------------------------------------------
 # Parameters and state
@@ -213,7 +220,35 @@ def _scan_run(b, hi, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i, pairs_j, npa
 
 
 @njit(cache=True)
-def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
+def _resort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
+    """:func:`_sort_by_cell` starting from the previous order ``order_n`` (a permutation):
+    insertion sort by (cell, index), fast when few disks changed cell; same result."""
+    n = x_n.shape[0]
+    bits = 1
+    while (1 << bits) < n:
+        bits += 1
+    ck = np.empty(n, np.int64)  # cell << bits | index: unique, so the order is the stable one
+    for i in range(n):  # in index order (vectorises)
+        cx = min(max(int(x_n[i] * inv_cell), 0), nc - 1)
+        cy = min(max(int(y_n[i] * inv_cell), 0), nc - 1)
+        key_n[i] = ((cy * nc + cx) << bits) | i
+    for a in range(n):
+        ck[a] = key_n[order_n[a]]
+    for a in range(1, n):
+        v = ck[a]
+        b = a - 1
+        while b >= 0 and ck[b] > v:
+            ck[b + 1] = ck[b]
+            b -= 1
+        ck[b + 1] = v
+    mask = (1 << bits) - 1
+    for a in range(n):
+        order_n[a] = ck[a] & mask
+        key_n[a] = ck[a] >> bits
+
+
+@njit(cache=True)
+def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order, warm):
     """Half neighbour list of all pairs closer than ``rlist`` (sorted cell list, O(N)).
 
     Disks are sorted by cell (cells of side >= ``rlist`` on ``[0, L]^2``); the half stencil of
@@ -231,6 +266,9 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
         List radius (``2R + skin``).
     pairs_i, pairs_j : ndarray of int, shape (cap,)
         Output buffers.
+    order : ndarray of int64, shape (N,)
+        Output: the disks in cell order. With ``warm``, it holds the order of a previous call
+        with the same ``L, rlist`` and is re-sorted from there (:func:`_resort_by_cell`).
 
     Returns
     -------
@@ -241,9 +279,11 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j):
     nc = int(L / rlist)
     if nc < 3:  # the stencil would alias: one cell, all pairs
         nc = 1
-    order = np.empty(n, np.int64)
     skey = np.empty(n + 1, np.int64)
-    _sort_by_cell(x_n, y_n, nc, nc / L, order, skey)
+    if warm:
+        _resort_by_cell(x_n, y_n, nc, nc / L, order, skey)
+    else:
+        _sort_by_cell(x_n, y_n, nc, nc / L, order, skey)
     skey[n] = nc * nc + 2 * nc + 2  # sentinel beyond every stencil
     sx = np.empty(n)
     sy = np.empty(n)
@@ -286,7 +326,8 @@ def build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j):
 
     Returns the number of pairs, or ``-needed`` if the buffers are too small.
     """
-    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, pairs_i, pairs_j)
+    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, pairs_i, pairs_j,
+                           np.empty(pos_nd.shape[0], np.int64), False)
 
 
 @njit(cache=True)
@@ -366,50 +407,142 @@ def potential_energy_kernel(pos_nd, Lx, L, R, C, walls_axis, walls_pos, pairs_i,
 
 
 # --- the time-stepping loop, on contiguous x / y arrays (structure of arrays) -------------
+# Lazy free flight: a disk that nothing can act on moves in a straight line, which velocity
+# Verlet integrates exactly; its position is kept as x_n[i] at step s0_n[i] and brought to step
+# k as x_n[i] + ((k - s0_n[i]) dt) v_i only when something needs it (a list refresh, a contact,
+# a wall, the end of the run). The disks that can feel a force before the next refresh (the
+# "active" disks: in the inner pair list or near a wall) are moved every step.
 
 
 V2_SCALE = 1048576.0  # 2^20: squared speeds are reduced as integers v^2 * V2_SCALE
 
 
-@njit(cache=True)
-def _drift_walls(x_n, y_n, vx_n, vy_n, kick, dt, Lx, L, R, C):
-    """One fused, branch-free pass over the disks: drift, wall kick and the checks.
+@njit(cache=True, inline="always")
+def _speed_key(vx, vy):
+    """``floor(V2_SCALE v^2)``, capped (NaN and huge speeds give a finite bound: blow-up anyway)."""
+    v2 = vx * vx + vy * vy
+    v2 = v2 if v2 < 1e12 else 1e12
+    return np.int64(v2 * V2_SCALE)
 
-    ``x += dt v``; then ``v += kick * F_wall(x)`` for the walls at ``x = 0``, ``y = 0``,
-    ``y = L`` and the piston at ``x = Lx``. Reductions are over integers so the loop vectorises.
+
+@njit(cache=True, inline="always")
+def _outside(x, y, Lx, L):
+    """1 if the centre ``(x, y)`` is outside ``[0, Lx] x [0, L]`` or NaN, else 0."""
+    return not ((x >= 0.0) & (x <= Lx) & (y >= 0.0) & (y <= L))
+
+
+@intrinsic
+def _float_bits(typingctx, x):
+    """The IEEE 754 bit pattern of a float64, as an int64 (a bit cast)."""
+    sig = types.int64(types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return sig, codegen
+
+
+_MANTISSA = (1 << 52) - 1
+
+
+@njit(cache=True, inline="always")
+def _fly_fast(x, d, m):
+    """``x`` after ``m`` steps ``x <- fl(x + d)`` (``m`` a whole float), bit for bit what the
+    loop gives, in O(1), and whether that holds.
+
+    In a binade ``[2^e, 2^(e+1))`` the floats are the multiples of one ulp ``u``, so each step
+    adds ``d`` rounded to a multiple of ``u``: the same amount every step (after a tie, rounded
+    to even, from the second step on). Hence ``x_m = x_1 + (m - 1)(x_2 - x_1)``, all exact while
+    ``x_0`` and ``x_m`` are positive and strictly inside one binade. Branch-free.
 
     Returns
     -------
-    tuple of int
-        ``(q_max, n_out, lo, hi)``: ``floor(V2_SCALE max v^2)`` of the drift velocities (the
-        largest displacement of the step is at most ``dt sqrt((q_max + 1) / V2_SCALE)``); disks
-        outside ``[0, Lx] x [0, L]`` or NaN; first and last index of the disks touching the
-        piston (``lo > hi`` if none).
+    x_m : float
+    ok : bool
+        False where a power of two was crossed (rare); then :func:`_fly` loops.
     """
-    n = x_n.shape[0]
+    x1 = x + d
+    x2 = x1 + d
+    xm = x1 + (m - 1.0) * (x2 - x1)
+    b0 = _float_bits(x)
+    bm = _float_bits(xm)
+    ok = (b0 > 0) & (bm > 0) & ((b0 >> 52) == (bm >> 52)) & ((min(b0, bm) & _MANTISSA) != 0)
+    stay = m == 0.0
+    return (x if stay else xm), ok | stay
+
+
+@njit(cache=True, inline="always")
+def _fly(x, d, m):
+    """``x`` after ``m`` steps ``x <- fl(x + d)``, bit for bit (see :func:`_fly_fast`)."""
+    xm, ok = _fly_fast(x, d, m)
+    if ok:
+        return xm
+    for _ in range(int(m)):
+        x = x + d
+    return x
+
+
+@njit(cache=True)
+def _catch_up_all(k, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L):
+    """Bring every disk from step ``s0_n[i]`` to step ``k`` along its free flight (steps are
+    whole floats).
+
+    Returns
+    -------
+    q_max, n_out : int
+        ``floor(V2_SCALE max v^2)`` over all disks; disks outside ``[0, Lx] x [0, L]`` or NaN.
+    """
+    k = float(k)
+    n_slow = 0
+    for i in range(x_n.shape[0]):  # branch-free (vectorises); s0 stays where _fly_fast fails
+        m = k - s0_n[i]
+        x, okx = _fly_fast(x_n[i], dt * vx_n[i], m)
+        y, oky = _fly_fast(y_n[i], dt * vy_n[i], m)
+        ok = okx & oky
+        x_n[i] = x if ok else x_n[i]
+        y_n[i] = y if ok else y_n[i]
+        s0_n[i] = k if ok else s0_n[i]
+        n_slow += not ok
+    if n_slow > 0:
+        for i in range(x_n.shape[0]):
+            if s0_n[i] != k:
+                m = k - s0_n[i]
+                x_n[i] = _fly(x_n[i], dt * vx_n[i], m)
+                y_n[i] = _fly(y_n[i], dt * vy_n[i], m)
+                s0_n[i] = k
     q_max = 0
     n_out = 0
-    lo = n
-    hi = -1
-    ck = C * kick
-    for i in range(n):
-        vx = vx_n[i]
-        vy = vy_n[i]
-        v2 = vx * vx + vy * vy
-        v2 = v2 if v2 < 1e12 else 1e12  # NaN and huge speeds: a finite bound (blow-up anyway)
-        q_max = max(q_max, np.int64(v2 * V2_SCALE))
-        x = x_n[i] + dt * vx
-        y = y_n[i] + dt * vy
-        x_n[i] = x
-        y_n[i] = y
-        n_out += not ((x >= 0.0) & (x <= Lx) & (y >= 0.0) & (y <= L))
-        ox, oy, op = _wall_overlaps(x, y, Lx, L, R)
-        touch = op > 0.0
-        lo = min(lo, i if touch else n)
-        hi = max(hi, i if touch else -1)
-        vx_n[i] = vx + ck * ox
-        vy_n[i] = vy + ck * oy
-    return q_max, n_out, lo, hi
+    for i in range(x_n.shape[0]):
+        q_max = max(q_max, _speed_key(vx_n[i], vy_n[i]))
+        n_out += _outside(x_n[i], y_n[i], Lx, L)
+    return q_max, n_out
+
+
+@njit(cache=True, inline="always")
+def _wall_gap(x, y, Lx, L, walls_axis, walls_pos):
+    """Distance from the centre ``(x, y)`` to the nearest wall, piston or internal wall."""
+    g = min(min(x, Lx - x), min(y, L - y))
+    for w in range(walls_axis.shape[0]):
+        g = min(g, abs((x if walls_axis[w] == 0 else y) - walls_pos[w]))
+    return g
+
+
+@njit(cache=True, inline="always")
+def _near_wall(x, y, Lx, L, reach, walls_axis, walls_pos):
+    """Whether the centre ``(x, y)`` is within ``reach`` of a wall, outside the container or NaN."""
+    return ((not (_wall_gap(x, y, Lx, L, walls_axis, walls_pos) >= reach))
+            | _outside(x, y, Lx, L))
+
+
+@njit(cache=True)
+def _scan_walls(x_n, y_n, Lx, L, reach, walls_axis, walls_pos, wc_n):
+    """Write into ``wc_n`` (in index order) the disks within ``reach`` of a wall (see
+    :func:`_near_wall`); return their number. Positions must be current."""
+    m = 0
+    for i in range(x_n.shape[0]):
+        wc_n[m] = i
+        m += _near_wall(x_n[i], y_n[i], Lx, L, reach, walls_axis, walls_pos)
+    return m
 
 
 @njit(cache=True)
@@ -424,28 +557,135 @@ def _max_displacement(x_n, y_n, rx_n, ry_n):
 
 
 @njit(cache=True)
-def _filter_pairs(x_n, y_n, pairs_i, pairs_j, npairs, r_in, in_i, in_j):
-    """Copy the listed pairs closer than ``r_in`` into ``in_i, in_j``; return their number."""
-    r2 = r_in * r_in
-    m = 0
-    for p in range(npairs):  # branch-free append (in_i, in_j hold at least npairs entries)
-        i = pairs_i[p]
-        j = pairs_j[p]
-        dx = x_n[i] - x_n[j]
-        dy = y_n[i] - y_n[j]
-        in_i[m] = i
-        in_j[m] = j
-        m += dx * dx + dy * dy < r2
-    return m
+def _put_back(k, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n, loc_n):
+    """Copy the active disks (at step ``k``) back into the full arrays and unmark them."""
+    for a in range(n_act):
+        i = act_a[a]
+        x_n[i] = ax_a[a]
+        y_n[i] = ay_a[a]
+        vx_n[i] = avx_a[a]
+        vy_n[i] = avy_a[a]
+        s0_n[i] = k
+        loc_n[i] = -1
 
 
 @njit(cache=True)
-def _piston_overlap(x_n, Lx, R, lo, hi):
-    """``sum_i max(R - (Lx - x_i), 0)`` over disks ``lo..hi`` (in index order)."""
-    s = 0.0
-    for i in range(lo, hi + 1):
-        s += _piston_overlap_of(x_n[i], Lx, R)
-    return s
+def _refresh_active(k, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, npairs, r_in,
+                    wc_n, n_wc, Lx, L, reach, walls_axis, walls_pos, in_i, in_j, wa_a, act_a,
+                    ax_a, ay_a, avx_a, avy_a, loc_n):
+    """Filter the inner lists at step ``k`` from the outer ones and gather their disks.
+
+    All disks must be in the full arrays (:func:`_put_back`; ``loc_n`` all -1). Inner pairs
+    (``in_i, in_j``, in the outer list's order) are the listed pairs closer than ``r_in``; inner
+    wall disks (``wa_a``, in index order) the outer candidates within ``reach`` of a wall. Their
+    disks, each once, become the active ones: brought to step ``k`` exactly (:func:`_fly`) into
+    ``ax_a, ay_a, avx_a, avy_a`` (global index ``act_a``, local index ``loc_n``); ``in_i, in_j``
+    and ``wa_a`` are returned in local indices.
+
+    The filter itself takes the positions as ``x + (k - s0) dt v``, within ``slack`` of the exact
+    ones, and widens ``r_in`` and ``reach`` by ``slack``.
+
+    Returns
+    -------
+    n_in, n_wa, n_act : int
+    q_free : int
+        ``floor(V2_SCALE max v^2)`` over the disks that are not active (their speeds do not
+        change before the next refresh).
+    """
+    r2 = (r_in + slack) * (r_in + slack)
+    n_in = 0
+    for p in range(npairs):  # branch-free append (in_i, in_j hold at least npairs entries)
+        i = pairs_i[p]
+        j = pairs_j[p]
+        ti = (k - s0_n[i]) * dt
+        tj = (k - s0_n[j]) * dt
+        dx = (x_n[i] + ti * vx_n[i]) - (x_n[j] + tj * vx_n[j])
+        dy = (y_n[i] + ti * vy_n[i]) - (y_n[j] + tj * vy_n[j])
+        in_i[n_in] = i
+        in_j[n_in] = j
+        n_in += dx * dx + dy * dy < r2
+    n_wa = 0
+    for a in range(n_wc):
+        i = wc_n[a]
+        t = (k - s0_n[i]) * dt
+        wa_a[n_wa] = i
+        n_wa += _near_wall(x_n[i] + t * vx_n[i], y_n[i] + t * vy_n[i], Lx, L, reach + slack,
+                           walls_axis, walls_pos)
+    n_act = 0
+    for a in range(2 * n_in + n_wa):
+        i = in_i[a] if a < n_in else (in_j[a - n_in] if a < 2 * n_in else wa_a[a - 2 * n_in])
+        if loc_n[i] < 0:
+            loc_n[i] = n_act
+            act_a[n_act] = i
+            m = k - s0_n[i]
+            vx = vx_n[i]
+            vy = vy_n[i]
+            ax_a[n_act] = _fly(x_n[i], dt * vx, m)
+            ay_a[n_act] = _fly(y_n[i], dt * vy, m)
+            avx_a[n_act] = vx
+            avy_a[n_act] = vy
+            n_act += 1
+    for p in range(n_in):
+        in_i[p] = loc_n[in_i[p]]
+        in_j[p] = loc_n[in_j[p]]
+    for a in range(n_wa):
+        wa_a[a] = loc_n[wa_a[a]]
+    q_free = 0
+    for i in range(vx_n.shape[0]):  # branch-free (vectorises)
+        q = _speed_key(vx_n[i], vy_n[i])
+        q_free = max(q_free, q if loc_n[i] < 0 else 0)
+    return n_in, n_wa, n_act, q_free
+
+
+@njit(cache=True)
+def _drift(x_a, y_a, vx_a, vy_a, n_act, dt):
+    """``x += dt v`` for the first ``n_act`` disks; return ``floor(V2_SCALE max v^2)`` of their
+    drift velocities."""
+    q_max = 0
+    for a in range(n_act):
+        vx = vx_a[a]
+        vy = vy_a[a]
+        q_max = max(q_max, _speed_key(vx, vy))
+        x_a[a] += dt * vx
+        y_a[a] += dt * vy
+    return q_max
+
+
+@njit(cache=True)
+def _wall_kick(idx_n, n_idx, x_n, y_n, vx_n, vy_n, kick, Lx, L, R, C, walls_axis, walls_pos):
+    """``v += kick * F_wall(x)`` for the disks ``idx_n[:n_idx]`` (all walls and the piston).
+
+    Returns
+    -------
+    n_out : int
+        Listed disks outside ``[0, Lx] x [0, L]`` or NaN.
+    op_sum : float
+        Their summed overlap with the piston (in list order): the gas pushes it with
+        ``C op_sum``.
+    """
+    ck = C * kick
+    n_out = 0
+    op_sum = 0.0
+    for a in range(n_idx):
+        i = idx_n[a]
+        x = x_n[i]
+        y = y_n[i]
+        n_out += _outside(x, y, Lx, L)
+        ox, oy, op = _wall_overlaps(x, y, Lx, L, R)
+        vx_n[i] += ck * ox
+        vy_n[i] += ck * oy
+        op_sum += op
+    for w in range(walls_axis.shape[0]):
+        c = walls_pos[w]
+        q_n = x_n if walls_axis[w] == 0 else y_n
+        v_n = vx_n if walls_axis[w] == 0 else vy_n
+        for a in range(n_idx):
+            i = idx_n[a]
+            s = q_n[i] - c
+            d = abs(s)
+            if d < R:
+                v_n[i] += ck * (R - d) * (1.0 if s >= 0.0 else -1.0)
+    return n_out, op_sum
 
 
 @njit(cache=True)
@@ -461,31 +701,14 @@ def _pair_kick(x_n, y_n, vx_n, vy_n, pairs_i, pairs_j, npairs, kick, R, C):
 
 
 @njit(cache=True)
-def _internal_walls_kick(x_n, y_n, vx_n, vy_n, kick, R, C, walls_axis, walls_pos):
-    """``v += kick * F`` of the two-sided internal walls."""
-    ck = kick * C
-    for w in range(walls_axis.shape[0]):
-        c = walls_pos[w]
-        q_n = x_n if walls_axis[w] == 0 else y_n
-        v_n = vx_n if walls_axis[w] == 0 else vy_n
-        for i in range(q_n.shape[0]):
-            s = q_n[i] - c
-            d = abs(s)
-            if d < R:
-                v_n[i] += ck * (R - d) * (1.0 if s >= 0.0 else -1.0)
-
-
-@njit(cache=True)
 def _wall_forces(x_n, y_n, fx_n, fy_n, Lx, L, R, C, walls_axis, walls_pos):
     """Set ``fx_n, fy_n`` to the forces of all walls; return the gas's force on the piston."""
-    fp = 0.0
-    for i in range(x_n.shape[0]):
-        ox, oy, op = _wall_overlaps(x_n[i], y_n[i], Lx, L, R)
-        fx_n[i] = C * ox
-        fy_n[i] = C * oy
-        fp += op
-    _internal_walls_kick(x_n, y_n, fx_n, fy_n, 1.0, R, C, walls_axis, walls_pos)
-    return C * fp
+    fx_n[:] = 0.0
+    fy_n[:] = 0.0
+    all_n = np.arange(x_n.shape[0])
+    _, op_sum = _wall_kick(all_n, all_n.shape[0], x_n, y_n, fx_n, fy_n, 1.0, Lx, L, R, C,
+                           walls_axis, walls_pos)
+    return C * op_sum
 
 
 @njit(cache=True)
@@ -506,16 +729,31 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     """:func:`run_steps` on contiguous per-axis arrays (all shape (N,), modified in place).
 
     Leapfrog form of velocity Verlet: after the first half kick with the entry forces, every
-    step is a drift followed by a full kick with the new forces (walls inside the drift pass,
-    then pairs), the last step by a half kick; no force array is touched in between. The entry
-    forces ``fx_n, fy_n`` are overwritten with the forces at the final positions.
+    step is a drift followed by a full kick with the new forces (walls, then pairs), the last
+    step by a half kick; no force array is touched in between. The entry forces ``fx_n, fy_n``
+    are overwritten with the forces at the final positions.
 
-    Pair lists: the outer list (``pairs_i, pairs_j``: all pairs within ``2R + skin`` of the
-    positions ``rx_n, ry_n`` at its build) is rebuilt from cells when a bound on the largest
-    displacement since its build exceeds ``skin / 2``: the exact displacement on entry plus
-    ``dt max|v|`` per step. The pair forces loop over an inner list filtered from it with the
-    smaller skin ``s = INNER_SKIN_FRACTION * skin``, refiltered when the displacement bound since
-    its filtering exceeds ``s / 2``. Every pair closer than 2R at a force evaluation is in both.
+    Only the active disks, copied into short arrays (``ax_a``, ...), are drifted and kicked each
+    step; the others fly freely: disk ``i`` is at ``x_n[i]`` at step ``s0_n[i]``, brought
+    forward by :func:`_fly` (bit for bit the per-step drift) when a list is rebuilt, when it
+    becomes active and on return.
+
+    Lists, each refreshed when a bound on the displacement since its refresh exceeds half its
+    skin (the bound adds ``dt max|v|`` per step, ``max|v|`` over all disks' drift velocities as
+    when every disk was moved every step: the active disks' of the step and the free disks',
+    unchanged since the last refresh; the wall lists add the piston's travel):
+
+    - outer pair list (``pairs_i, pairs_j``: all pairs within ``2R + skin`` of the positions
+      ``rx_n, ry_n`` at its build; the displacement since the build is exact on entry), rebuilt
+      from cells;
+    - outer wall list ``wc_n``: the disks within ``R + skin / 2`` of a wall, rescanned with the
+      outer pair list or alone;
+    - inner pair and wall lists, filtered from the outer ones with the smaller skin
+      ``s = INNER_SKIN_FRACTION * skin`` (pairs within ``2R + s``, disks within ``R + s / 2``
+      of a wall). Their disks are the active ones.
+
+    Every pair closer than 2R and every disk closer than R to a wall at a force evaluation is
+    in the inner lists.
     """
     n = x_n.shape[0]
     hdt_m = 0.5 * dt / mass
@@ -530,21 +768,82 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     for i in range(n):
         vx_n[i] += hdt_m * fx_n[i]
         vy_n[i] += hdt_m * fy_n[i]
-    has_walls = walls_axis.shape[0] > 0
+    Lx = Lx_a + (Lx_b - Lx_a) * (k0 / n_seg)
+    # per step of free flight since the last full catch-up, x + (m dt) v is within
+    # (m / 2 + 3) ulp(coordinate) of the exact sum; the slack bounds that for a distance
+    ulp_len = 2.0 ** -52 * max(L, max(Lx_a, Lx_b))
+    s0_n = np.full(n, float(k0))  # steps as whole floats
+    k_full = k0  # every disk was at its position at step k_full or later
+    _catch_up_all(k0, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L)
     disp = _max_displacement(x_n, y_n, rx_n, ry_n)  # since the outer build (exact)
+    wc_n = np.empty(n, np.int64)
+    n_wc = _scan_walls(x_n, y_n, Lx, L, R + 0.5 * skin, walls_axis, walls_pos, wc_n)
+    disp_w = 0.0  # since the outer wall scan, piston travel included
     in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
     in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
-    n_in = _filter_pairs(x_n, y_n, pairs_i, pairs_j, npairs, 2.0 * R + skin_in, in_i, in_j)
-    disp_in = 0.0  # since the inner filtering
+    wa_a = np.empty(n, np.int64)
+    act_a = np.empty(n, np.int64)
+    buf_4a = np.empty((4, n))
+    ax_a, ay_a, avx_a, avy_a = buf_4a[0], buf_4a[1], buf_4a[2], buf_4a[3]
+    loc_n = np.full(n, -1, np.int64)
+    order_n = np.empty(n, np.int64)  # cell order of the last rebuild
+    warm = False
+    n_in, n_wa, n_act, q_free = _refresh_active(
+        k0, x_n, y_n, vx_n, vy_n, s0_n, dt, 0.0, pairs_i, pairs_j, npairs, 2.0 * R + skin_in, wc_n,
+        n_wc, Lx, L, R + 0.5 * skin_in, walls_axis, walls_pos, in_i, in_j, wa_a, act_a, ax_a, ay_a,
+        avx_a, avy_a, loc_n)
+    disp_in = 0.0  # since the inner refresh, piston travel included
     k = k0
     while k < k1:
         kick = 2.0 * hdt_m if k + 1 < k1 else hdt_m  # the last kick is a half kick
         Lx_old = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
         Lx_new = Lx_a + (Lx_b - Lx_a) * ((k + 1) / n_seg)
-        q_max, n_out, lo, hi = _drift_walls(x_n, y_n, vx_n, vy_n, kick, dt, Lx_new, L, R, C)
-        fp_new = C * _piston_overlap(x_n, Lx_new, R, lo, hi) if hi >= lo else 0.0
-        if has_walls:
-            _internal_walls_kick(x_n, y_n, vx_n, vy_n, kick, R, C, walls_axis, walls_pos)
+        q_max = max(q_free, _drift(ax_a, ay_a, avx_a, avy_a, n_act, dt))  # over all disks
+        step = dt * np.sqrt((q_max + 1) / V2_SCALE)
+        travel = abs(Lx_new - Lx_old)
+        disp += step
+        disp_w += step + travel
+        disp_in += step + travel
+        refresh = disp_in > 0.5 * skin_in
+        if disp > 0.5 * skin or disp_w > 0.5 * skin:
+            _put_back(k + 1, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n,
+                      loc_n)
+            n_act = 0
+            _, n_out = _catch_up_all(k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx_new, L)
+            k_full = k + 1
+            if n_out > 0:
+                k += 1
+                status = 1
+                break
+            if disp > 0.5 * skin:
+                npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order_n, warm)
+                warm = True
+                while npairs < 0:
+                    pairs_i = np.empty(2 * (-npairs), pairs_i.dtype)
+                    pairs_j = np.empty(2 * (-npairs), pairs_j.dtype)
+                    npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order_n, warm)
+                if in_i.shape[0] < npairs:
+                    in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
+                    in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
+                rx_n[:] = x_n
+                ry_n[:] = y_n
+                disp = 0.0
+                n_rebuilds += 1
+            n_wc = _scan_walls(x_n, y_n, Lx_new, L, R + 0.5 * skin, walls_axis, walls_pos, wc_n)
+            disp_w = 0.0
+            refresh = True
+        if refresh:
+            _put_back(k + 1, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n,
+                      loc_n)
+            slack = 4.0 * (k + 1 - k_full + 6) * ulp_len
+            n_in, n_wa, n_act, q_free = _refresh_active(
+                k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, npairs,
+                2.0 * R + skin_in, wc_n, n_wc, Lx_new, L, R + 0.5 * skin_in, walls_axis, walls_pos,
+                in_i, in_j, wa_a, act_a, ax_a, ay_a, avx_a, avy_a, loc_n)
+            disp_in = 0.0
+        n_out, op_sum = _wall_kick(wa_a, n_wa, ax_a, ay_a, avx_a, avy_a, kick, Lx_new, L, R, C,
+                                   walls_axis, walls_pos)
+        fp_new = C * op_sum
         work -= 0.5 * (fp + fp_new) * (Lx_new - Lx_old)
         impulse += 0.5 * (fp + fp_new) * dt
         fp = fp_new
@@ -552,28 +851,10 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
         if n_out > 0:
             status = 1
             break
-        step = dt * np.sqrt((q_max + 1) / V2_SCALE)
-        disp += step
-        disp_in += step
-        if disp > 0.5 * skin:
-            npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
-            while npairs < 0:
-                pairs_i = np.empty(2 * (-npairs), pairs_i.dtype)
-                pairs_j = np.empty(2 * (-npairs), pairs_j.dtype)
-                npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j)
-            if in_i.shape[0] < npairs:
-                in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
-                in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
-            rx_n[:] = x_n
-            ry_n[:] = y_n
-            disp = 0.0
-            disp_in = skin_in  # force a refiltering
-            n_rebuilds += 1
-        if disp_in > 0.5 * skin_in:
-            n_in = _filter_pairs(x_n, y_n, pairs_i, pairs_j, npairs, 2.0 * R + skin_in, in_i, in_j)
-            disp_in = 0.0
-        _pair_kick(x_n, y_n, vx_n, vy_n, in_i, in_j, n_in, kick, R, C)
+        _pair_kick(ax_a, ay_a, avx_a, avy_a, in_i, in_j, n_in, kick, R, C)
     Lx_end = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
+    _put_back(k, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n, loc_n)
+    _catch_up_all(k, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx_end, L)
     fp_end = _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx_end, L, R, C,
                         walls_axis, walls_pos)
     if status == 0:
