@@ -538,10 +538,21 @@ def _near_wall(x, y, Lx, L, reach, walls_axis, walls_pos):
 def _scan_walls(x_n, y_n, Lx, L, reach, walls_axis, walls_pos, wc_n):
     """Write into ``wc_n`` (in index order) the disks within ``reach`` of a wall (see
     :func:`_near_wall`); return their number. Positions must be current."""
+    n = x_n.shape[0]
+    near_n = np.empty(n, np.bool_)
+    if walls_axis.shape[0] == 0:  # the container's walls only (_near_wall's test): vectorises
+        for i in range(n):
+            x = x_n[i]
+            y = y_n[i]
+            g = min(min(x, Lx - x), min(y, L - y))
+            near_n[i] = (not (g >= reach)) | _outside(x, y, Lx, L)
+    else:
+        for i in range(n):
+            near_n[i] = _near_wall(x_n[i], y_n[i], Lx, L, reach, walls_axis, walls_pos)
     m = 0
-    for i in range(x_n.shape[0]):
+    for i in range(n):
         wc_n[m] = i
-        m += _near_wall(x_n[i], y_n[i], Lx, L, reach, walls_axis, walls_pos)
+        m += near_n[i]
     return m
 
 
