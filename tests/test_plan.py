@@ -238,7 +238,9 @@ def test_slurm_limits_cover_the_paper_size_rehearsal():
     config = config_of("presets/rehearsal.yaml")
     plan = make_plan(config, repo=REPO, numba_cold=True)
     rules = compare_rules(plan, REHEARSAL, config, REPO)
-    assert sum(t["jobs"] for t in rules.values()) == sum(plan.n_jobs().values()) - 1  # not `all`
+    newer = {"paper_b_arrow_ratio", "paper_b_fig_arrow"}  # issue 24, after that run
+    assert sum(t["jobs"] for t in rules.values()) == sum(
+        n for rule, n in plan.n_jobs().items() if rule not in newer) - 1  # not `all`
     for rule, t in rules.items():
         assert max(slurm_mem_mb(c) for c in plan.costs[rule]) > t["measured_rss_mb"], (rule, t)
     for p in run_points(REHEARSAL, config, REPO):
