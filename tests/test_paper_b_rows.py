@@ -169,3 +169,30 @@ def test_arrow_needs_a_negative_and_no_collapse(tmp_path):
     # CV of b (moves with h's offset) is not compared for our models; CV of a is
     assert not [q for q in t.index if "our model" in q and "CV of b" in q]
     assert len([q for q in t.index if "our model" in q and "CV of a" in q]) == 6
+
+
+def test_splicing_new_paper_b_rows_keeps_paper_a_and_recounts(tmp_path):
+    from thermolearn.report.reproduction import splice_paper_b
+
+    old = tmp_path / "old.md"
+    old.write_text("# Reproduction of Paper A and Paper B\n\nConfiguration: c + p. 2 of 3 judged "
+                   "numbers within tolerance (tolerances: x).\n\nProvenance: old line.\n\n"
+                   "| paper | quantity | ours | paper's | tolerance | pass | n |\n"
+                   "|---|---|---:|---:|---|---|---:|\n"
+                   "| A | test loss | 0.1128 | 0.1041 | <= paper + 0.05 | pass | 34119 |\n"
+                   "| A | Fig. 7 | 0.9765 | - | >= 0.98 | FAIL | 606 |\n"
+                   "| B | Table 2, h=16: critical epoch | 57 | 95 | within 10 epochs | FAIL | 120 |\n"
+                   "\nNote: MD note.\n")
+    t2 = _table2_steps(tmp_path, 31, {16: (95, 0.37, 0.36)})
+    out = tmp_path / "new.md"
+    table = splice_paper_b(old, t2, _table3(tmp_path, []), out, "Paper B rerun.")
+    md = out.read_text()
+    assert "| A | test loss | 0.1128 | 0.1041 | <= paper + 0.05 | pass | 34119 |" in md
+    assert "| B | Table 2, h=16: critical epoch | 95 | 95 |" in md
+    assert "| 57 |" not in md and "Provenance: old line." in md
+    assert md.index("Note: Paper B rerun.") < md.index("Note: MD note.")
+    judged = int(table["pass"].isin(["pass", "FAIL"]).sum())
+    n_pass = int((table["pass"] == "pass").sum())
+    assert f"Configuration: c + p. {n_pass} of {judged} judged numbers" in md
+    # A: 2; B: critical tilt, arrow (no Table 3 rows: FAIL), final tilted and untilted losses
+    assert judged == 2 + 4

@@ -295,3 +295,46 @@ def run_reproduction(metrics, axioms_csv, table2_csv, table3_csv, out_csv, out_m
                                    provenance_line(metrics),
                                    (FIDELITY_NOTE,) if fidelity_csv is not None else ()))
     return table
+
+
+def splice_paper_b(old_md, table2_csv, table3_csv, out_md, note: str) -> pd.DataFrame:
+    """A reproduction table whose Paper B rows are rebuilt from new Tables 2 and 3 while its
+    Paper A rows, provenance line and notes are kept from ``old_md`` (a table this module wrote).
+
+    For a rerun of Paper B alone: the Paper A rows stay those of the run that made them, and
+    ``note`` (added as the first note) says where the Paper B rows come from. The count of
+    judged numbers is recounted.
+    """
+    lines = Path(old_md).read_text(encoding="utf-8").splitlines()
+    title = lines[0].lstrip("# ").strip()
+    preset = lines[2].split("Configuration: ", 1)[1].split(". ", 1)[0]
+    prov = next((x for x in lines if x.startswith("Provenance: ")), "")
+    notes = [x[len("Note: "):] for x in lines if x.startswith("Note: ")]
+    rows = []
+    for x in lines:
+        cells = [c.strip() for c in x.strip().strip("|").split("|")]
+        if x.startswith("| A |") and len(cells) == 7:
+            rows.append(dict(zip(["paper", "quantity", "ours", "reference", "tolerance", "pass",
+                                  "n"], cells), source=""))
+    table = pd.DataFrame(rows + paper_b_rows(table2_csv, table3_csv), columns=COLUMNS)
+    write_text(out_md, to_markdown(table, title, preset, prov, (note, *notes)))
+    return table
+
+
+def _main(argv=None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="rebuild a reproduction table's Paper B rows "
+                                 "(splice_paper_b)")
+    ap.add_argument("old_md")
+    ap.add_argument("table2")
+    ap.add_argument("table3")
+    ap.add_argument("out_md")
+    ap.add_argument("--note", required=True)
+    args = ap.parse_args(argv)
+    splice_paper_b(args.old_md, args.table2, args.table3, args.out_md, args.note)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(_main())
