@@ -129,3 +129,30 @@ def test_the_config_gives_the_papers_487_steps(paper_config):
     t = paper_config["paper_b"]["train"]
     assert t["steps_per_epoch"] == 487 == 500 * 499 // t["batch_size"]
     assert TrainSettings.from_config(paper_config["paper_b"], 16).steps(10_000) == 487
+
+
+@needs_reference
+def test_table2_puts_our_crossing_beside_the_published_r_at_the_same_steps(tmp_path):
+    from thermolearn.paper_b.deepsets import alpha_schedule
+    from thermolearn.paper_b.evaluate import table2
+
+    e = np.arange(1, 121)
+    loss = np.where(e < 95, -1e-3, 1e-5)                       # crosses at epoch 95
+    log = pd.DataFrame({"epoch": e, "steps": 31 * e,
+                        "alpha": [alpha_schedule(k - 1, 120) for k in e],
+                        "tilted_loss": loss, "untilted_loss": loss - 1e-3,
+                        "mean_dh_pos": 1.0, "mean_dh_neg": 0.4})
+    log.to_csv(tmp_path / "h16_log.csv", index=False)
+    t = table2([tmp_path / "h16_log.csv"], [16], [REF_DIR / reference.LOG_FILE],
+               tmp_path / "t2.csv").set_index(["source", "hidden"])
+    ours = t.loc[("ours", 16)]
+    assert ours.steps_per_epoch == 31 and ours.critical_steps == 95 * 31
+    assert ours.critical_alpha == pytest.approx(0.368, abs=5e-4) and ours.r_at_crossing == 0.4
+    curves = arrow.paper_ratio_curve(reference.parse_training_log(REF_DIR / reference.LOG_FILE))
+    assert ours.paper_r_at_steps == arrow.ratio_at_steps(curves[curves.hidden == 16], 2945)
+    assert 0.36 < ours.paper_r_at_steps < 0.38               # the paper's h = 16 at ~6 epochs
+    for h, (epoch, alpha) in ISSUE_CROSSING.items():
+        ref = t.loc[("ref_log", h)]
+        assert ref.critical_epoch == epoch and ref.steps_per_epoch == 487
+        assert abs(ref.r_at_crossing - alpha) < 0.006       # r there, from the losses
+        assert t.loc[("paper", h)].critical_alpha == pytest.approx(alpha, abs=5e-4)

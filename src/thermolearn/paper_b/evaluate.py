@@ -144,14 +144,14 @@ def table2(log_files, hidden, ref_log_files, out_csv) -> pd.DataFrame:
         row["steps_per_epoch"] = int(lg["steps"].iloc[0])
         row["critical_steps"] = row["critical_epoch"] * row["steps_per_epoch"]
         ce = row["critical_epoch"]
+        crossed = not math.isnan(ce)
         r_e = arrow.ratio_from_log(lg)
-        row["critical_alpha"] = float(lg["alpha"].iloc[int(ce) - 1]) if ce == ce else math.nan
-        row["r_at_crossing"] = float(r_e[int(ce) - 1]) if ce == ce else math.nan
+        row["critical_alpha"] = float(lg["alpha"].iloc[int(ce) - 1]) if crossed else math.nan
+        row["r_at_crossing"] = float(r_e[int(ce) - 1]) if crossed else math.nan
         row["paper_r_at_steps"] = _paper_r(curves, h, row["critical_steps"])
         rows.append(row)
     if curves is not None:
-        ref = reference.parse_training_log(ref_log_files[0])
-        for h, lg in ref.groupby("hidden"):
+        for h, lg in reference.parse_training_log(ref_log_files[0]).groupby("hidden"):
             row = _table2_row("ref_log", h, lg)
             cross = arrow.crossing(lg["tilted_loss"])
             cv = curves[curves.hidden == h]
@@ -159,8 +159,8 @@ def table2(log_files, hidden, ref_log_files, out_csv) -> pd.DataFrame:
             rows.append({**row, "steps_per_epoch": arrow.PAPER_STEPS_PER_EPOCH,
                          "critical_steps": cross["critical_steps"],
                          "critical_alpha": cross["critical_alpha"],
-                         "r_at_crossing": (float(cv["r"].iloc[int(ce) - 1]) if ce == ce
-                                           else math.nan),
+                         "r_at_crossing": (float(cv["r"].iloc[int(ce) - 1])
+                                           if not math.isnan(ce) else math.nan),
                          "paper_r_at_steps": _paper_r(curves, h, cross["critical_steps"])})
     for rec in reference.PAPER_TABLE2.to_dict("records"):
         cross = arrow.crossing(np.r_[-np.ones(int(rec["critical_epoch"]) - 1), 0.0],
