@@ -243,6 +243,53 @@ rule paper_b_training_curves:
         "../scripts/paper_b_training_curves.py"
 
 
+rule paper_b_arrow_ratio:
+    input:
+        logs=expand(rules.paper_b_train.output.log, hidden=PB_HIDDEN),
+        ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
+        code=code_of("paper_b_arrow_ratio"),
+    output:
+        f"{PB}/tables/arrow_ratio.csv",
+    log:
+        out("logs/paper_b/arrow_ratio.log"),
+    benchmark:
+        out("benchmarks/paper_b/arrow_ratio.tsv")
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=plan_mem("paper_b_arrow_ratio"),
+        runtime=plan_runtime("paper_b_arrow_ratio"),
+    params:
+        hidden=PB_HIDDEN,
+    script:
+        "../scripts/paper_b_arrow_ratio.py"
+
+
+rule paper_b_fig_arrow:
+    input:
+        curves=rules.paper_b_arrow_ratio.output[0],
+        code=code_of("paper_b_fig_arrow"),
+    output:
+        report(
+            f"{PB}/figures/arrow_ratio.png",
+            caption="../report/paper_b_arrow.rst",
+            category="Paper B – DeepSets",
+        ),
+    log:
+        out("logs/paper_b/fig_arrow.log"),
+    benchmark:
+        out("benchmarks/paper_b/fig_arrow.tsv")
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=plan_mem("paper_b_fig_arrow"),
+        runtime=plan_runtime("paper_b_fig_arrow"),
+    script:
+        "../scripts/paper_b_fig_arrow.py"
+
+
 rule paper_b_table3:
     input:
         runs=PB_RUN_FILES,
@@ -300,6 +347,7 @@ TARGETS["paper_b"] = [
     *rules.paper_b_fig3.output,
     *rules.paper_b_fig5.output,
     *rules.paper_b_training_curves.output,
+    *rules.paper_b_fig_arrow.output,
     *rules.paper_b_table2.output,
     *rules.paper_b_table3.output,
 ]

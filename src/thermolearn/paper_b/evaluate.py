@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..io import load_npz, save_npz, write_csv
 from ..provenance import provenance
-from . import reference
+from . import arrow, reference
 from .deepsets import model_outputs, resolve_device
 from .runs import load_runs
 from .train import critical_epoch, load_trained
@@ -121,24 +121,64 @@ def table3(seed: int, paper_b: dict, run_files, output_files, out_csv) -> pd.Dat
     return frame
 
 
+TABLE2_COLUMNS = ["source", "hidden", "epochs", "steps_per_epoch", "final_tilted_loss",
+                  "final_untilted_loss", "critical_epoch", "critical_steps", "critical_alpha",
+                  "r_at_crossing", "paper_r_at_steps"]
+
+
 def table2(log_files, hidden, ref_log_files, out_csv) -> pd.DataFrame:
-    """Table 2: final tilted and untilted loss and critical epoch per width, for our trainings,
-    the published training log (``ref_log_files``: none or one) and the paper's table."""
+    """Table 2 per width, for our trainings, the published training log (``ref_log_files``:
+    none or one) and the paper's table.
+
+    Columns: final tilted and untilted loss, critical epoch; Adam steps per epoch and up to the
+    critical epoch's end, the tilt of that epoch (``critical_alpha``) and the learned h's
+    ``r = N / P`` there (ours: measured; the published log: from its losses,
+    :mod:`.arrow`); ``paper_r_at_steps``: the published training's r of the same width at the
+    same cumulative Adam steps (from its log; NaN without it)."""
     rows = []
+    curves = (arrow.paper_ratio_curve(reference.parse_training_log(ref_log_files[0]))
+              if len(ref_log_files) else None)
     for h, path in zip(hidden, log_files):
         lg = pd.read_csv(path)
-        rows.append(_table2_row("ours", h, lg))
-    for path in ref_log_files:
-        ref = reference.parse_training_log(path)
-        for h, lg in ref.groupby("hidden"):
-            rows.append(_table2_row("ref_log", h, lg))
+        row = _table2_row("ours", h, lg)
+        row["steps_per_epoch"] = int(lg["steps"].iloc[0])
+        row["critical_steps"] = row["critical_epoch"] * row["steps_per_epoch"]
+        ce = row["critical_epoch"]
+        crossed = not math.isnan(ce)
+        r_e = arrow.ratio_from_log(lg)
+        row["critical_alpha"] = float(lg["alpha"].iloc[int(ce) - 1]) if crossed else math.nan
+        row["r_at_crossing"] = float(r_e[int(ce) - 1]) if crossed else math.nan
+        row["paper_r_at_steps"] = _paper_r(curves, h, row["critical_steps"])
+        rows.append(row)
+    if curves is not None:
+        for h, lg in reference.parse_training_log(ref_log_files[0]).groupby("hidden"):
+            row = _table2_row("ref_log", h, lg)
+            cross = arrow.crossing(lg["tilted_loss"])
+            cv = curves[curves.hidden == h]
+            ce = row["critical_epoch"]
+            rows.append({**row, "steps_per_epoch": arrow.PAPER_STEPS_PER_EPOCH,
+                         "critical_steps": cross["critical_steps"],
+                         "critical_alpha": cross["critical_alpha"],
+                         "r_at_crossing": (float(cv["r"].iloc[int(ce) - 1])
+                                           if not math.isnan(ce) else math.nan),
+                         "paper_r_at_steps": _paper_r(curves, h, cross["critical_steps"])})
     for rec in reference.PAPER_TABLE2.to_dict("records"):
-        rows.append({"source": "paper", "epochs": 120, **rec})
-    frame = pd.DataFrame(rows)[["source", "hidden", "epochs", "final_tilted_loss",
-                                "final_untilted_loss", "critical_epoch"]]
+        cross = arrow.crossing(np.r_[-np.ones(int(rec["critical_epoch"]) - 1), 0.0],
+                               n_epochs=arrow.PAPER_EPOCHS)
+        rows.append({"source": "paper", "epochs": arrow.PAPER_EPOCHS,
+                     "steps_per_epoch": arrow.PAPER_STEPS_PER_EPOCH, **rec,
+                     "critical_steps": cross["critical_steps"],
+                     "critical_alpha": cross["critical_alpha"]})
+    frame = pd.DataFrame(rows).reindex(columns=TABLE2_COLUMNS)
     write_csv(out_csv, frame)
     log.info("Table 2:\n%s", frame.to_string(index=False))
     return frame
+
+
+def _paper_r(curves: pd.DataFrame | None, hidden: int, steps: float) -> float:
+    if curves is None or hidden not in set(curves["hidden"]):
+        return math.nan
+    return arrow.ratio_at_steps(curves[curves.hidden == hidden], steps)
 
 
 def _table2_row(source: str, hidden: int, lg: pd.DataFrame) -> dict:
@@ -146,3 +186,19 @@ def _table2_row(source: str, hidden: int, lg: pd.DataFrame) -> dict:
             "final_tilted_loss": float(lg["tilted_loss"].iloc[-1]),
             "final_untilted_loss": float(lg["untilted_loss"].iloc[-1]),
             "critical_epoch": critical_epoch(lg["tilted_loss"])}
+
+
+def arrow_ratio_table(log_files, hidden, ref_log_files, out_csv) -> pd.DataFrame:
+    """r = N / P per epoch against cumulative Adam steps: our trainings (``source`` ours) and
+    the published log (``paper``, :func:`.arrow.paper_ratio_curve`), for the arrow figure.
+
+    Columns: source, hidden, epoch, steps, alpha, P, r."""
+    parts = [arrow.our_ratio_curve(pd.read_csv(p), h).assign(source="ours")
+             for h, p in zip(hidden, log_files)]
+    if len(ref_log_files):
+        parts.append(arrow.paper_ratio_curve(reference.parse_training_log(ref_log_files[0]))
+                     .assign(source="paper"))
+    frame = pd.concat(parts, ignore_index=True)[["source", "hidden", "epoch", "steps", "alpha",
+                                                 "P", "r"]]
+    write_csv(out_csv, frame)
+    return frame

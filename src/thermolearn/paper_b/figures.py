@@ -165,6 +165,43 @@ def fig_training_curves(logs: dict[int, pd.DataFrame], ref_log: pd.DataFrame | N
 
 
 
+def fig_arrow_ratio(curves: pd.DataFrame, out) -> None:
+    """r = N / P of the learned h against cumulative Adam steps, per width: ours solid, the
+    published trainings (from their log) dotted; the two tilt schedules in grey (the tilted loss
+    crosses zero where a curve meets its tilt).
+
+    Parameters
+    ----------
+    curves : DataFrame
+        :func:`thermolearn.paper_b.evaluate.arrow_ratio_table` (source, hidden, epoch, steps,
+        alpha, P, r).
+    """
+    style()
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for c, h in enumerate(sorted(set(curves["hidden"]))):
+        ours = curves[(curves.source == "ours") & (curves.hidden == h)]
+        paper = curves[(curves.source == "paper") & (curves.hidden == h)]
+        if len(ours):
+            ax.plot(ours["steps"], ours["r"], color=f"C{c}", lw=1.8, label=f"ours h = {h}")
+        if len(paper):
+            ax.plot(paper["steps"], paper["r"], color=f"C{c}", lw=1.2, ls=":",
+                    label=f"paper h = {h}")
+    # the tilt is the same for every width of a training: drawn once per source
+    for source, ls, label in (("ours", "--", "our tilt α"),
+                              ("paper", "-.", "the paper's tilt α")):
+        sub = curves[curves.source == source]
+        if len(sub):
+            first = sub[sub.hidden == sub["hidden"].min()]
+            ax.plot(first["steps"], first["alpha"], color="0.4", lw=0.9, ls=ls, label=label)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.2)
+    ax.set_xlabel("cumulative Adam steps")
+    ax.set_ylabel("r = N / P  (backward / forward steps of h)")
+    ax.set_title("the learned arrow: the tilted loss crosses zero where α = r")
+    ax.legend(fontsize=7, ncol=2)
+    save_figure(fig, out)
+
+
 # -------------------------------------------------------------------------------------------
 # from artifact files (the Snakemake jobs)
 # -------------------------------------------------------------------------------------------
@@ -217,3 +254,7 @@ def training_curves_from_files(log_files, hidden, ref_log_files, out) -> None:
     logs = {int(h): pd.read_csv(p) for h, p in zip(hidden, log_files)}
     ref = parse_training_log(ref_log_files[0]) if len(ref_log_files) else None
     fig_training_curves(logs, ref, out)
+
+
+def arrow_ratio_from_file(curves_csv, out) -> None:
+    fig_arrow_ratio(pd.read_csv(curves_csv), out)

@@ -1,8 +1,17 @@
 """Training one DeepSets model with the tilted loss (Paper B, Sec. IV), resumable.
 
 As in the paper's code: pairs ``(V_t, V_t+1)`` of consecutive frames of every training run,
-reshuffled every epoch, in batches of ``batch_size`` (the incomplete last batch is dropped);
-Adam; the tilt ``alpha`` of epoch e (from 0) is ``1 - (1 - alpha_final) e / (E - 1)``. On a CPU
+reshuffled, in batches of ``batch_size`` (the incomplete last batch of a shuffle is dropped);
+Adam; the tilt ``alpha`` of epoch e (from 0) is ``1 - (1 - alpha_final) e / (E - 1)``, constant
+within the epoch. An epoch is ``steps_per_epoch`` Adam steps (the paper's code: all 500 runs,
+``floor(500 * 499 / 512) = 487``): the first batches of one shuffle when that is fewer than a pass
+over the pairs, else the batches of successive reshuffles, so that the paper's schedule in Adam
+steps holds at any number of runs.
+
+Besides the two losses, the log keeps ``P = mean(dh+)``, ``N = mean(dh-)`` and
+``Q = mean(dh^2)`` of the epoch's batches (``dh+ = max(dh, 0)``, ``dh- = max(-dh, 0)``), so that
+``r = N / P``, the learned h's backward-to-forward ratio, is known at every epoch
+(:mod:`.arrow`). On a CPU
 the gradient of a batch comes from the fused pass :func:`.deepsets.tilted_pair_grads` (equal to
 autograd's to float32 rounding, several times faster); on CUDA from autograd. The logged
 epoch losses are the means over the epoch's batches of the tilted loss and of the untilted loss
@@ -37,8 +46,9 @@ from .runs import load_runs
 log = logging.getLogger(__name__)
 
 STREAM = 0xB2  # stage constant of the training seeds
-LOG_COLUMNS = ["epoch", "alpha", "tilted_loss", "untilted_loss", "mean_dh",
-               "mean_dh_last_batch", "heldout_tilted_loss", "heldout_untilted_loss"]
+LOG_COLUMNS = ["epoch", "steps", "alpha", "tilted_loss", "untilted_loss", "mean_dh",
+               "mean_dh_last_batch", "mean_dh_pos", "mean_dh_neg", "mean_dh_sq",
+               "heldout_tilted_loss", "heldout_untilted_loss"]
 
 
 @dataclass(frozen=True)
@@ -50,13 +60,31 @@ class TrainSettings:
     lambda_reg: float = 0.2
     alpha_final: float = 0.2
     first_frame: int = 1
+    steps_per_epoch: int | None = None  # None: one pass over the pairs
+    init_seed: int = 0
 
     @classmethod
     def from_config(cls, paper_b: dict, hidden: int) -> "TrainSettings":
         t = paper_b["train"]
         return cls(hidden=int(hidden), epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
                    lr=float(t["lr"]), lambda_reg=float(t["lambda_reg"]),
-                   alpha_final=float(t["alpha_final"]), first_frame=int(t["first_frame"]))
+                   alpha_final=float(t["alpha_final"]), first_frame=int(t["first_frame"]),
+                   steps_per_epoch=int(t["steps_per_epoch"]),
+                   init_seed=int(t.get("init_seed", 0)))
+
+    def steps(self, n_pairs: int) -> int:
+        """Adam steps per epoch for ``n_pairs`` training pairs."""
+        return (int(self.steps_per_epoch) if self.steps_per_epoch is not None
+                else n_pairs // self.batch_size)
+
+
+def init_seed(seed: int, hidden: int, n_train_runs: int, replica: int = 0) -> int:
+    """The torch seed of a model's initialisation.
+
+    It depends on the width, the number of training runs (so that the scan points of a runs
+    scan do not share one initialisation) and the replica ``replica``
+    (``paper_b.train.init_seed``: a second initialisation of the same training)."""
+    return torch_seed(seed, hidden, 0, n_train_runs, replica)
 
 
 def torch_seed(seed: int, *keys: int) -> int:
@@ -112,32 +140,49 @@ def _dh(model: DeepSets, v0: torch.Tensor, v1: torch.Tensor) -> torch.Tensor:
 
 def run_epoch(model, optimizer, data: PairData, s: TrainSettings, epoch: int,
               generator: torch.Generator, bar=None, grads=None) -> dict:
-    """One training epoch; returns the epoch's mean tilted and untilted losses.
+    """One training epoch of ``s.steps(data.n_pairs)`` Adam steps at one tilt.
+
+    Batches are the consecutive slices of a shuffle of all pairs; when the epoch has more steps
+    than one shuffle has whole batches, the next batches come from a fresh shuffle (drawn from
+    ``generator`` too), and so on.
 
     ``grads``: the loss-and-gradient function of a batch (default: the fused pass on a CPU,
-    autograd on CUDA; see :mod:`.deepsets`)."""
+    autograd on CUDA; see :mod:`.deepsets`).
+
+    Returns
+    -------
+    dict
+        The tilt and the means over the epoch's batches of the tilted and untilted losses, of
+        ``dh`` and of ``P = mean(dh+)``, ``N = mean(dh-)``, ``Q = mean(dh^2)``
+        (``mean_dh_pos``, ``mean_dh_neg``, ``mean_dh_sq``); ``mean_dh_last_batch``.
+    """
     model.train()
     alpha = alpha_schedule(epoch, s.epochs, s.alpha_final)
-    perm = torch.randperm(data.n_pairs, generator=generator).to(data.vel_rfnd.device)
-    n_batches = data.n_pairs // s.batch_size
-    tot = torch.zeros(3, dtype=torch.float64, device=data.vel_rfnd.device)
+    per_pass = data.n_pairs // s.batch_size
+    n_steps = s.steps(data.n_pairs)
+    tot = torch.zeros(6, dtype=torch.float64, device=data.vel_rfnd.device)
     # on a CPU the fused chunked gradient (deepsets.tilted_pair_grads), on CUDA autograd
     if grads is None:
         grads = (tilted_pair_grads if data.vel_rfnd.device.type == "cpu"
                  else autograd_pair_grads)
-    for b in range(n_batches):
+    for step in range(n_steps):
+        b = step % per_pass
+        if b == 0:
+            perm = torch.randperm(data.n_pairs, generator=generator).to(data.vel_rfnd.device)
         v0, v1 = data.batch(perm[b * s.batch_size:(b + 1) * s.batch_size])
         dh = grads(model, v0, v1, alpha, s.lambda_reg)
         optimizer.step()
         with torch.no_grad():
             loss = tilted_loss(dh, alpha, s.lambda_reg)
             loss0 = tilted_loss(dh, 1.0, s.lambda_reg)
-            tot += torch.stack([loss, loss0, dh.mean()]).double()
+            tot += torch.stack([loss, loss0, dh.mean(), dh.clamp(min=0).mean(),
+                                (-dh).clamp(min=0).mean(), (dh * dh).mean()]).double()
         if bar is not None:
             bar.update(1)
-    tot = (tot / n_batches).tolist()
+    tot = (tot / n_steps).tolist()
     return {"alpha": alpha, "tilted_loss": tot[0], "untilted_loss": tot[1], "mean_dh": tot[2],
-            "mean_dh_last_batch": float(dh.mean())}
+            "mean_dh_last_batch": float(dh.mean()), "mean_dh_pos": tot[3],
+            "mean_dh_neg": tot[4], "mean_dh_sq": tot[5]}
 
 
 @torch.no_grad()
@@ -202,7 +247,7 @@ def train_model(vel_train_rfnd: np.ndarray, vel_heldout_rfnd: np.ndarray | None,
     if train.n_pairs < s.batch_size:
         raise ValueError(f"{train.n_pairs} training pairs are fewer than one batch: lower "
                          "'paper_b.train.batch_size' or add runs/frames")
-    torch.manual_seed(torch_seed(seed, s.hidden, 0))
+    torch.manual_seed(init_seed(seed, s.hidden, len(vel_train_rfnd), s.init_seed))
     model = DeepSets(s.hidden).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=s.lr)
     rows, start = [], 0
@@ -213,25 +258,29 @@ def train_model(vel_train_rfnd: np.ndarray, vel_heldout_rfnd: np.ndarray | None,
         torch.set_rng_state(state["torch_rng"])
         rows, start = list(state["log"]), int(state["epoch"])
         log.info("resumed h=%d from %s after epoch %d", s.hidden, checkpoint, start)
-    n_batches = train.n_pairs // s.batch_size
-    log.info("h=%d on %s: %d training pairs (%d batches of %d), %d held-out pairs, %d epochs",
-             s.hidden, device, train.n_pairs, n_batches, s.batch_size,
+    n_batches = s.steps(train.n_pairs)
+    log.info("h=%d on %s: %d training pairs (%d batches of %d per pass), %d Adam steps per "
+             "epoch, %d held-out pairs, %d epochs", s.hidden, device, train.n_pairs,
+             train.n_pairs // s.batch_size, s.batch_size, n_batches,
              held.n_pairs if held else 0, s.epochs)
     bar = progress((s.epochs - start) * n_batches, f"train h={s.hidden}", unit="batch",
                    disable=not show_progress)
     with bar:
         for epoch in range(start, s.epochs):
             gen = torch.Generator().manual_seed(torch_seed(seed, s.hidden, 1, epoch))
-            row = {"epoch": epoch + 1, **run_epoch(model, optimizer, train, s, epoch, gen, bar)}
+            row = {"epoch": epoch + 1, "steps": (epoch + 1) * n_batches,
+                   **run_epoch(model, optimizer, train, s, epoch, gen, bar)}
             if held is not None:
                 row["heldout_tilted_loss"], row["heldout_untilted_loss"] = evaluate_losses(
                     model, held, s, row["alpha"])
             else:
                 row["heldout_tilted_loss"] = row["heldout_untilted_loss"] = math.nan
             rows.append(row)
-            log.info("h=%d epoch %d/%d: alpha %.4f, tilted %.4e, untilted %.4e, <dh> %.4e, "
-                     "held-out tilted %.4e, untilted %.4e", s.hidden, epoch + 1, s.epochs,
-                     row["alpha"], row["tilted_loss"], row["untilted_loss"], row["mean_dh"],
+            log.info("h=%d epoch %d/%d (%d steps): alpha %.4f, tilted %.4e, untilted %.4e, "
+                     "<dh> %.4e, P %.4e, N %.4e, Q %.4e, held-out tilted %.4e, untilted %.4e",
+                     s.hidden, epoch + 1, s.epochs, row["steps"], row["alpha"],
+                     row["tilted_loss"], row["untilted_loss"], row["mean_dh"],
+                     row["mean_dh_pos"], row["mean_dh_neg"], row["mean_dh_sq"],
                      row["heldout_tilted_loss"], row["heldout_untilted_loss"])
             save_checkpoint(checkpoint, {
                 "config_hash": want, "epoch": epoch + 1, "log": rows,

@@ -259,10 +259,16 @@ def _sweep(S: Sizes):
 
 
 def _pb_train(S: Sizes):
+    """Work of a width: epochs x (the run values one pass reads) x h, times the Adam steps per
+    epoch over those of one pass (``paper_b.train.steps_per_epoch``; 1 at one pass)."""
     t = S.b["train"]
-    data = S.run_values(int(S.b["runs"]["n_train"]))
-    return [(str(int(h)), float(t["epochs"]) * data * int(h), data * 4 / 1e6, float(h) ** 2)
-            for h in t["hidden"]]
+    n_train = int(S.b["runs"]["n_train"])
+    data = S.run_values(n_train)
+    pairs = n_train * (int(S.b["runs"]["n_frames"]) - int(t.get("first_frame", 1)))
+    one_pass = max(1, pairs // int(t["batch_size"]))
+    passes = int(t.get("steps_per_epoch", one_pass)) / one_pass
+    return [(str(int(h)), float(t["epochs"]) * passes * data * int(h), data * 4 / 1e6,
+             float(h) ** 2) for h in t["hidden"]]
 
 
 def _pb_outputs(S: Sizes):
@@ -392,6 +398,8 @@ def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleS
             ("paper_b/outputs/{key}.npz",), "runs x frames x disks x sum(h)"),
         "paper_b_table2": _const(FIG, "torch", "benchmarks/paper_b/table2.tsv"),
         "paper_b_training_curves": _const(FIG, "torch", "benchmarks/paper_b/training_curves.tsv"),
+        "paper_b_arrow_ratio": _const(FIG, "torch", "benchmarks/paper_b/arrow_ratio.tsv"),
+        "paper_b_fig_arrow": _const(FIG, "torch", "benchmarks/paper_b/fig_arrow.tsv"),
         "paper_b_table3": RuleSpec(FIG, "torch", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
                                    "benchmarks/paper_b/table3.tsv", (), "runs x frames x disks"),
         "paper_b_fig5": RuleSpec(FIG, "torch", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),

@@ -148,11 +148,33 @@ def markdown(run_dir, preset: str, scan_dirs=()) -> str:
         out += [f"| {r.job} | {r.wall_s:.0f} | {r.cpu_s:.0f} |" for r in times.itertuples()]
         out += [""]
     out += ["## Table 2 (final tilted loss, final untilted loss, critical epoch)", "",
-            "| h | source | epochs | final tilted | final untilted | critical epoch |",
-            "|---|---|---:|---:|---:|---:|"]
+            "Beside the paper's columns: Adam steps per epoch and up to the critical epoch's end, "
+            "the tilt there (alpha_c), the learned h's r = N / P there (ours measured, the "
+            "published log's from its losses) and the published training's r at the same "
+            "cumulative steps (`thermolearn.paper_b.arrow`).", "",
+            "| h | source | epochs | steps/epoch | final tilted | final untilted | critical epoch "
+            "| steps there | alpha_c | r there | paper's r at those steps |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in t2.sort_values(["hidden", "source"]).itertuples():
-        out.append(f"| {r.hidden} | {r.source} | {r.epochs} | {_fmt(r.final_tilted_loss)} | "
-                   f"{_fmt(r.final_untilted_loss)} | {_fmt(r.critical_epoch)} |")
+        g = lambda k, d=4: _fmt(getattr(r, k, np.nan), d)  # noqa: E731
+        out.append(f"| {r.hidden} | {r.source} | {r.epochs} | {g('steps_per_epoch')} | "
+                   f"{_fmt(r.final_tilted_loss)} | {_fmt(r.final_untilted_loss)} | "
+                   f"{_fmt(r.critical_epoch)} | {g('critical_steps', 6)} | "
+                   f"{g('critical_alpha', 3)} | {g('r_at_crossing', 3)} | "
+                   f"{g('paper_r_at_steps', 3)} |")
+    arrow_csv = run_dir / PB / "tables" / "arrow_ratio.csv"
+    if arrow_csv.exists():
+        cv = pd.read_csv(arrow_csv)
+        ours = cv[cv.source == "ours"]
+        marks = sorted({int(s) for s in ours["steps"][ours["epoch"] % 10 == 0]})
+        out += ["", "## r = N / P against cumulative Adam steps (ours, every 10th epoch)", "",
+                "| steps | alpha | " + " | ".join(f"h={h} r" for h in hidden) + " |",
+                "|---:|---:|" + "---:|" * len(hidden)]
+        for st in marks:
+            at = ours[ours.steps == st]
+            out.append(f"| {st} | {_fmt(float(at['alpha'].iloc[0]), 3)} | " + " | ".join(
+                _fmt(float(at[at.hidden == h]["r"].iloc[0]), 3) if (at.hidden == h).any()
+                else "-" for h in hidden) + " |")
     out += ["", "## Table 3 (affine fits H ~ a h + b per run)", "",
             "| h | source | runs | n | frames | mean MSE | mean a | mean b | CV a | CV b |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
