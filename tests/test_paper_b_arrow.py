@@ -16,9 +16,7 @@ from thermolearn.paper_b.deepsets import DeepSets, tilted_loss
 from thermolearn.paper_b.train import PairData, TrainSettings, init_seed, run_epoch
 
 REPO = Path(__file__).resolve().parents[1]
-REF_DIR = (REPO / "../shared/reference/lier2025").resolve()
-needs_reference = pytest.mark.skipif(not REF_DIR.is_dir(),
-                                     reason=f"published log not at {REF_DIR}")
+REF_DIR = REPO / "data" / "reference" / "lier2025"  # shipped with the repo: never skipped
 
 #: Issue 24's table: the published trainings' r at 1,948 / 3,409 / 10,227 / 29,707 Adam steps
 #: (epochs 4, 7, 21, 61 of 487 steps), two decimals.
@@ -28,7 +26,6 @@ ISSUE_STEPS = [1948, 3409, 10227, 29707]
 ISSUE_CROSSING = {16: (95, 0.368), 32: (105, 0.301), 64: (111, 0.261)}
 
 
-@needs_reference
 def test_published_r_from_the_log_matches_the_issue_table():
     curves = arrow.paper_ratio_curve(reference.parse_training_log(REF_DIR / reference.LOG_FILE))
     for h, want in ISSUE_R.items():
@@ -38,7 +35,6 @@ def test_published_r_from_the_log_matches_the_issue_table():
         assert np.abs(np.array(got) - want).max() <= 0.005, (h, got)
 
 
-@needs_reference
 def test_published_crossings_and_their_tilts():
     log = reference.parse_training_log(REF_DIR / reference.LOG_FILE)
     for h, (epoch, alpha) in ISSUE_CROSSING.items():
@@ -131,7 +127,6 @@ def test_the_config_gives_the_papers_487_steps(paper_config):
     assert TrainSettings.from_config(paper_config["paper_b"], 16).steps(10_000) == 487
 
 
-@needs_reference
 def test_table2_puts_our_crossing_beside_the_published_r_at_the_same_steps(tmp_path):
     from thermolearn.paper_b.deepsets import alpha_schedule
     from thermolearn.paper_b.evaluate import table2

@@ -58,14 +58,17 @@ def test_first_screen_has_install_run_result_and_status():
 
 
 def test_reproduction_rows_count_pass_and_fail_per_paper(tmp_path):
-    """By hand: A has 1 pass of 2 judged (the "|" inside a quantity is not a column), B 1 of 1;
-    unjudged rows ("not comparable ...", empty) are not counted."""
+    """By hand: A has 1 pass of 2 judged ("|" inside a cell, escaped or, as in tables written
+    before the escaping, bare in the quantity, is not a column), B 1 of 1; unjudged rows
+    ("not comparable ...", empty) are not counted."""
     md = tmp_path / "reproduction.md"
     md.write_text(
-        "# Reproduction\n\n| paper | quantity | ours | pass | n |\n|---|---|---:|---|---:|\n"
-        "| A | P(x | y) | 0.9 | pass | 3 |\n| A | loss | 0.2 | FAIL | 3 |\n"
-        "| A | ceiling | 0.99 |  | 3 |\n| B | a | 1 | pass | 8 |\n"
-        "| B | b | 2 | not comparable at this scale | 8 |\n")
+        "# Reproduction\n\n| paper | quantity | ours | paper's | tolerance | pass | n |\n"
+        "|---|---|---:|---:|---|---|---:|\n"
+        "| A | P(x \\| y) | 0.9 | 0.95 | >= 0.9 | pass | 3 |\n"
+        "| A | |E - W| / E | 0.2 | - | <= 1 \\| 2 | FAIL | 3 |\n"
+        "| A | ceiling | 0.99 | - | reference |  | 3 |\n| B | a | 1 | 1 | = | pass | 8 |\n"
+        "| B | b | 2 | 2 | = | not comparable at this scale | 8 |\n")
     assert reproduction_rows(md) == {"A": (1, 2), "B": (1, 1)}
     (tmp_path / "foreign.md").write_text("# nothing\n| x | y |\n|---|---|\n| 1 | 2 |\n")
     with pytest.raises(ValueError, match="foreign.md"):

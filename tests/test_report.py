@@ -51,10 +51,10 @@ def test_reproduction_table_matches_its_sources(smoke_run):
         ours = float(row.ours) if row.ours != "" else np.nan  # never critical: empty cell
         assert ours == r.critical_epoch or (np.isnan(ours) and np.isnan(r.critical_epoch))
         assert float(row.reference) == paper
-        # +-10 epochs at the paper's 120; else as a fraction of the schedule (+-10/120)
-        within = (abs(r.critical_epoch - paper) <= 10 if r.epochs == 120
-                  else abs(r.critical_epoch / r.epochs - paper / 120) <= 10 / 120)
-        assert row["pass"] == ("pass" if within else "FAIL")
+        # judged only at the paper's 487 Adam steps per epoch (the smoke preset takes far fewer)
+        assert r.steps_per_epoch != 487
+        assert row["pass"] == (f"not comparable at this scale ({int(r.steps_per_epoch)} steps "
+                               "per epoch; paper 487)")
     assert {"95", "105", "111"} <= {str(int(float(v))) for v in table.reference if v != ""}
     # MD fidelity: the worst first-law error, passed when every process is within its bound
     fid = pd.read_csv(res / "paper_a" / "md_accuracy" / "fidelity.csv")

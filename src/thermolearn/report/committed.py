@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .reproduction import markdown_rows
+
 #: Verdicts of a judged row; "not comparable at this scale" and empty cells are not judged.
 JUDGED = ("pass", "FAIL")
 
@@ -53,25 +55,16 @@ def reproduction_rows(md_path: str | Path) -> dict[str, tuple[int, int]]:
 
     Raises
     ------
-    ValueError naming the file when it holds no table with the columns ``paper`` and ``pass``.
+    ValueError naming the file when it holds no reproduction table rows.
     """
     path = Path(md_path)
-    header, rows = None, []
-    for line in path.read_text().splitlines():
-        if not line.startswith("|") or set(line) <= set("|-: "):
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if header is None:
-            header = cells
-        else:
-            rows.append(cells)
-    if header is None or not {"paper", "pass"} <= set(header):
-        raise ValueError(f"{path}: no reproduction table (columns 'paper' and 'pass')")
-    # The quantity cell may hold a "|" of its own (A4's conditional probability): count the
-    # paper from the left and the verdict from the right.
-    from_end = len(header) - header.index("pass")
-    table = pd.DataFrame({"paper": [r[header.index("paper")] for r in rows],
-                          "pass": [r[-from_end] for r in rows]})
+    try:
+        rows = markdown_rows(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if not rows:
+        raise ValueError(f"{path}: no reproduction table rows (| paper | quantity | ... |)")
+    table = pd.DataFrame(rows)
     judged = table[table["pass"].isin(JUDGED)]
     return {paper: (int((group["pass"] == "pass").sum()), len(group))
             for paper, group in judged.groupby("paper")}

@@ -40,6 +40,7 @@ Tolerances (what we hold ourselves to) are one-sided where beating the paper is 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -266,6 +267,29 @@ def _fmt(v) -> str:
     return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.1f}"
 
 
+MD_COLUMNS = ["paper", "quantity", "ours", "reference", "tolerance", "pass", "n"]
+
+
+def markdown_rows(text: str) -> list[dict]:
+    """The rows of a reproduction table written by :func:`to_markdown`, as strings.
+
+    A "|" inside a cell is escaped as "\\|"; tables written before the escaping have it bare in
+    the quantity (A4's conditional probability, the first-law row's absolute value), so extra
+    cells are joined back into the quantity, the one free-text column before the numbers.
+    """
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("| ") or line.startswith(("| paper |", "|---")):
+            continue
+        raw = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+        extra = len(raw) - len(MD_COLUMNS)
+        if extra < 0:
+            raise ValueError(f"a reproduction table row with {len(raw)} cells: {line!r}")
+        raw[1:2 + extra] = ["|".join(raw[1:2 + extra])]
+        rows.append({k: c.strip().replace("\\|", "|") for k, c in zip(MD_COLUMNS, raw)})
+    return rows
+
+
 def to_markdown(table: pd.DataFrame, title: str, preset: str, provenance: str = "",
                 notes: tuple[str, ...] = ()) -> str:
     n_judged = int(table["pass"].isin(["pass", "FAIL"]).sum())  # not "not comparable ..."
@@ -276,8 +300,9 @@ def to_markdown(table: pd.DataFrame, title: str, preset: str, provenance: str = 
              "| paper | quantity | ours | paper's | tolerance | pass | n |",
              "|---|---|---:|---:|---|---|---:|"]
     for r in table.to_dict("records"):
-        lines.append(f"| {r['paper']} | {r['quantity']} | {_fmt(r['ours'])} | "
-                     f"{_fmt(r['reference'])} | {r['tolerance']} | {r['pass']} | {r['n']} |")
+        cells = [r["paper"], r["quantity"], _fmt(r["ours"]), _fmt(r["reference"]),
+                 r["tolerance"], r["pass"], r["n"]]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     if notes:
         lines += ["", *(f"Note: {n}" for n in notes)]
     return "\n".join(lines) + "\n"
@@ -310,12 +335,7 @@ def splice_paper_b(old_md, table2_csv, table3_csv, out_md, note: str) -> pd.Data
     preset = lines[2].split("Configuration: ", 1)[1].split(". ", 1)[0]
     prov = next((x for x in lines if x.startswith("Provenance: ")), "")
     notes = [x[len("Note: "):] for x in lines if x.startswith("Note: ")]
-    rows = []
-    for x in lines:
-        cells = [c.strip() for c in x.strip().strip("|").split("|")]
-        if x.startswith("| A |") and len(cells) == 7:
-            rows.append(dict(zip(["paper", "quantity", "ours", "reference", "tolerance", "pass",
-                                  "n"], cells), source=""))
+    rows = [dict(r, source="") for r in markdown_rows("\n".join(lines)) if r["paper"] == "A"]
     table = pd.DataFrame(rows + paper_b_rows(table2_csv, table3_csv), columns=COLUMNS)
     write_text(out_md, to_markdown(table, title, preset, prov, (note, *notes)))
     return table
