@@ -6,6 +6,7 @@ rule paper_a_design:
         code=code_of("paper_a_design"),
     output:
         design=out("paper_a/processes.csv"),
+        cells=out("paper_a/design_cells.csv"),
     log:
         out("logs/paper_a/design.log"),
     benchmark:
