@@ -81,6 +81,11 @@ def test_local_slope_against_calibration_on_a_network_with_known_noise(factor):
         assert row.slope == pytest.approx(a, rel=0.05)
         assert row.ratio == pytest.approx(factor, rel=0.07)
         assert row.predicted == pytest.approx(CALIBRATION / row.sigma_S, rel=1e-12)
+    # a bootstrap over processes brackets the estimates
+    boot = local_slopes(pairs, ["split"], n_boot=50, seed=0)
+    assert (boot["sigma_lo"] < boot["sigma_S"]).all() and (boot["sigma_S"] < boot["sigma_hi"]).all()
+    assert (boot["slope_lo"] < boot["slope"]).all() and (boot["slope"] < boot["slope_hi"]).all()
+    assert (boot["sigma_hi"] - boot["sigma_lo"] < 0.2 * sigma).all()
     # binned by u: every bin present, each with its median u
     edges = u_edges((sc["U"] / sc["N"]).to_numpy(), 4)
     by_u = local_slopes(pairs, ["u"], {"u": edges})

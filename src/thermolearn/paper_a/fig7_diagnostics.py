@@ -135,7 +135,7 @@ def u_edges(u: np.ndarray, n_bins: int) -> np.ndarray:
 
 
 def local_slopes(pairs: pd.DataFrame, by: list[str], edges: dict[str, np.ndarray] | None = None,
-                 min_pairs: int = 20) -> pd.DataFrame:
+                 min_pairs: int = 20, n_boot: int = 0, seed: int = 0) -> pd.DataFrame:
     """Local slope dS~/dS_vdW against the calibration prediction 1.20 / sigma_S, per group.
 
     Parameters
@@ -145,13 +145,19 @@ def local_slopes(pairs: pd.DataFrame, by: list[str], edges: dict[str, np.ndarray
         median of the column in the bin are reported), others (``N``, ``split``) used as they are.
     edges : dict column -> bin edges, for the binned columns of ``by``.
     min_pairs : groups with fewer pairs are left out.
+    n_boot : bootstrap resamples of the group's processes (0: none); each group then also gets
+        ``slope_lo``, ``slope_hi``, ``sigma_lo``, ``sigma_hi`` (16th and 84th percentiles: a
+        1-sigma band from the process-to-process spread).
+    seed : the bootstrap's seed.
 
     Returns
     -------
-    DataFrame with the group keys, ``n_pairs``, ``<col>_median`` for each binned column,
-    ``slope`` (dS~ per kB of S_vdW), ``sigma_S`` (kB), ``predicted`` (1.20 / sigma_S),
-    ``ratio`` (slope / predicted; 1 for a calibrated network) and ``accuracy``.
+    DataFrame with the group keys, ``n_pairs``, ``n_processes``, ``<col>_median`` for each
+    binned column, ``slope`` (dS~ per kB of S_vdW), ``sigma_S`` (kB), ``predicted``
+    (1.20 / sigma_S), ``ratio`` (slope / predicted; 1 for a calibrated network) and
+    ``accuracy``.
     """
+    rng = np.random.default_rng(seed)
     edges = edges or {}
     df = pairs.copy()
     keys = []
@@ -172,9 +178,18 @@ def local_slopes(pairs: pd.DataFrame, by: list[str], edges: dict[str, np.ndarray
                 row[f"{col}_median"] = float(grp[col].median())
         sigma = probit_sigma(grp["dS_vdW"], grp["correct"])
         slope = slope_through_origin(grp["dS_vdW"], grp["dS"])
-        row.update(n_pairs=len(grp), slope=slope, sigma_S=sigma,
-                   predicted=CALIBRATION / sigma, ratio=slope * sigma / CALIBRATION,
-                   accuracy=float(grp["correct"].mean()))
+        row.update(n_pairs=len(grp), n_processes=int(grp["process"].nunique()), slope=slope,
+                   sigma_S=sigma, predicted=CALIBRATION / sigma,
+                   ratio=slope * sigma / CALIBRATION, accuracy=float(grp["correct"].mean()))
+        if n_boot:
+            parts = [g for _, g in grp.groupby("process", sort=True)]
+            boot = np.empty((n_boot, 2))
+            for b in range(n_boot):
+                res = pd.concat([parts[i] for i in rng.integers(0, len(parts), len(parts))])
+                boot[b] = (slope_through_origin(res["dS_vdW"], res["dS"]),
+                           probit_sigma(res["dS_vdW"], res["correct"]))
+            (row["slope_lo"], row["sigma_lo"]), (row["slope_hi"], row["sigma_hi"]) = (
+                np.nanpercentile(boot, [16, 84], axis=0))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -353,7 +368,8 @@ def _model_meta(run: Path) -> dict:
 
 
 def run_diagnostics(run: str | Path, out: str | Path, d2: bool = True, max_gap: int = 2,
-                    n_u_bins: int = 5, n_folds: int = 5, batch_size: int = 128) -> dict:
+                    n_u_bins: int = 5, n_folds: int = 5, batch_size: int = 128,
+                    n_boot: int = 200) -> dict:
     """D1 (and D2) on the finished run ``run`` (``results/<preset>``), tables into ``out``.
 
     Reads ``config_used.yaml``, ``paper_a/model/scores.csv`` and, for D2,
@@ -376,8 +392,9 @@ def run_diagnostics(run: str | Path, out: str | Path, d2: bool = True, max_gap: 
     lxe[0], lxe[-1] = -np.inf, np.inf
     pairs = near_pairs(scores, R, max_gap)
     write_csv(out / "near_pairs.csv", pairs)
-    by_u = local_slopes(pairs, ["split", "N", "u"], {"u": ue})
-    by_lx = local_slopes(pairs, ["split", "N", "Lx"], {"Lx": lxe})
+    seed = int(cfg["seed"])
+    by_u = local_slopes(pairs, ["split", "N", "u"], {"u": ue}, n_boot=n_boot, seed=seed)
+    by_lx = local_slopes(pairs, ["split", "N", "Lx"], {"Lx": lxe}, n_boot=n_boot, seed=seed)
     write_csv(out / "d1_slopes.csv", by_u)
     write_csv(out / "d1_slopes_lx.csv", by_lx)
     resid = pd.concat([residual_by_lx(scores, R, split).assign(fit=split)
@@ -387,11 +404,13 @@ def run_diagnostics(run: str | Path, out: str | Path, d2: bool = True, max_gap: 
             for n, g in scores[scores["split"] == "test"].groupby("N")}
     summary = {"meta": provenance("paper_a.fig7_diagnostics", {"run": str(run), "d2": d2,
                                                                "max_gap": max_gap,
-                                                               "n_u_bins": n_u_bins}),
+                                                               "n_u_bins": n_u_bins,
+                                                               "n_boot": n_boot}),
                "model_meta": _model_meta(run),
                "calibration": CALIBRATION, "u_edges": ue[1:-1].tolist(),
                "fig7_slope_test": fits,
-               "d1_by_split_n": local_slopes(pairs, ["split", "N"]).to_dict("records")}
+               "d1_by_split_n": local_slopes(pairs, ["split", "N"], n_boot=n_boot,
+                                             seed=seed).to_dict("records")}
     if d2:
         from .render import load_images
         from .siamese.infer import load_model
@@ -409,7 +428,7 @@ def run_diagnostics(run: str | Path, out: str | Path, d2: bool = True, max_gap: 
         states["ln_u"] = np.log(states["u"])
         x = np.concatenate(feats)
         pred, lam = probe_cv(x, states["ln_u"].to_numpy(), states["process"].to_numpy(), n_folds,
-                             seed=int(cfg["seed"]))
+                             seed=seed)
         states["pred"] = pred
         write_csv(out / "d2_probe_states.csv", states)
         probe = probe_errors(states, ue)

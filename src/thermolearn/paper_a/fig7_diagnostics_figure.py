@@ -41,6 +41,9 @@ def plot_diagnostics(tables: str | Path, out: str | Path) -> None:
         ax[0, 0].plot(g["u_median"], g["predicted"], color=colors[n_disks], lw=0.8,
                       ls=SPLIT_STYLE[split]["ls"], alpha=0.5)
         ax[0, 1].plot(g["u_median"], g["sigma_S"], label=f"N = {n_disks} {split}", **kw)
+        if "sigma_lo" in g:
+            ax[0, 1].fill_between(g["u_median"], g["sigma_lo"], g["sigma_hi"],
+                                  color=colors[n_disks], alpha=0.12)
     ax[0, 0].set(xscale="log", xlabel="u = U/N (k_B T0)", ylabel="dS~ / dS_vdW (per k_B)",
                  title="(a) D1: local slope (markers) vs 1.20 / sigma_S (thin)")
     ax[0, 0].legend(fontsize=7)
