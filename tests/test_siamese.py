@@ -405,3 +405,13 @@ def test_the_networks_config_hash_covers_its_data(tmp_path):
     first = run("a", one)
     assert run("b", one) == first
     assert run("c", other) != first
+
+
+def test_settings_of_a_run_recorded_before_near_pairs_draw_uniform_pairs():
+    full = dataclasses.asdict(SETTINGS)
+    old = {k: v for k, v in full.items() if k not in ("near_share", "near_gap")}
+    got = TrainSettings.from_config(old)
+    assert got.near_share == 0.0 and got == dataclasses.replace(SETTINGS, near_share=0.0)
+    assert TrainSettings.from_config({**full, "near_share": 0.3}).near_share == 0.3
+    with pytest.raises(KeyError):
+        TrainSettings.from_config({k: v for k, v in full.items() if k != "lr"})
