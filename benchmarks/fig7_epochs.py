@@ -54,8 +54,9 @@ def main() -> None:
     split_of = states.groupby("process")["split"].first()
     procs = {part: sorted(split_of.index[split_of == part]) for part in ("train", "val", "test")}
     # the training job's choice of training processes (paper_a.train.train_processes)
-    procs["train"] = subset_processes(states.groupby("process")["N"].first()[procs["train"]],
-                                      settings.train_processes)
+    cells = pd.read_csv(run / "paper_a" / "processes.csv").set_index("process")
+    procs["train"] = subset_processes(cells.loc[procs["train"], ["N", "v_push", "v_pull"]],
+                                      settings.train_processes, seed)
     sets = {part: load_states(states, images, p, "cpu", n_frames=n_frames, size=size)
             for part, p in procs.items()}
     # rows in the test set's order: its processes sorted, each in time order

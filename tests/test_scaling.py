@@ -4,6 +4,7 @@ same test pairs, counted by hand on a small synthetic run directory."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,8 @@ def test_accuracy_per_n_and_ceiling_are_counted_over_the_same_pairs(tmp_path):
 def test_every_study_preset_is_a_valid_config_on_its_base(point):
     # each point names its base in its first comment line (docs/scaling.md)
     text = (REPO / "presets/study" / f"{point}.yaml").read_text()
-    base = "presets/repro.yaml" if "presets/repro.yaml" in text else "presets/study/base.yaml"
+    named = re.search(r"overrides on top of (presets/\S+\.yaml)", text)
+    base = named.group(1) if named else "presets/study/base.yaml"
     paths = [REPO / "config.yaml", REPO / base]
     if point != "base":
         paths.append(REPO / "presets/study" / f"{point}.yaml")

@@ -154,6 +154,61 @@ def test_pairs_are_balanced_within_a_process_and_uniform():
     assert chi2 < 50  # 20 dof: p ~ 2e-4
 
 
+def test_near_pairs_follow_the_gap_distribution_of_their_share():
+    """A share of each process's pairs is uniform over its pairs at most k apart, the rest
+    uniform over all its pairs: the histogram of gaps is the mixture of the two exact laws."""
+    from thermolearn.paper_a.siamese.data import near_pair_counts
+
+    n_p = np.array([12, 2, 30])
+    off = np.concatenate([[0], np.cumsum(n_p)])
+    proc = np.repeat(np.arange(3), n_p)
+    pos = np.arange(off[-1]) - off[proc]  # index of each state in its process
+    per, share, k = 4000, 0.25, 3
+    i0, i1, y = (t.numpy() for t in sample_pairs(n_p, off, per, torch.Generator().manual_seed(5),
+                                                  near_share=share, near_gap=k))
+    assert len(y) == 3 * per and y.sum() == len(y) // 2
+    assert np.all(proc[i0] == proc[i1]) and np.all(i0 != i1)
+    assert np.all((i1 > i0) == (y == 1))
+    gap = np.abs(pos[i1] - pos[i0])
+    # the first 1000 slots of each process are near pairs: gap <= min(k, n - 1)
+    slot = np.tile(np.arange(per), 3)
+    assert np.all(gap[slot < share * per] <= k)
+    assert np.all(gap[proc[i0] == 1] == 1)  # two states: their only pair
+    for p_i, n in ((0, 12), (2, 30)):
+        m = proc[i0] == p_i
+        counts = np.bincount(gap[m], minlength=n)[1:]
+        d = np.arange(1, n)
+        uniform = (n - d) / (n * (n - 1) / 2)
+        near = np.zeros(n - 1)
+        near[:k] = near_pair_counts(n, k) / near_pair_counts(n, k).sum()
+        expected = m.sum() * (share * near + (1 - share) * uniform)
+        chi2 = ((counts - expected) ** 2 / expected).sum()
+        assert chi2 < 2 * (n - 2) + 30  # n - 2 dof
+        alone = m.sum() * uniform
+        assert ((counts - alone) ** 2 / alone).sum() > 3 * (2 * (n - 2) + 30)  # it would fail
+        # within the near slots, every pair at most k apart is equally likely
+        mn = m & (slot < share * per)
+        lo = np.minimum(pos[i0[mn]], pos[i1[mn]])
+        keys = lo * 100 + gap[mn]
+        _, c = np.unique(keys, return_counts=True)
+        assert len(c) == near_pair_counts(n, k).sum()
+    # share 0 is the uniform sampler, draw for draw
+    a = sample_pairs(n_p, off, 50, torch.Generator().manual_seed(9))
+    b = sample_pairs(n_p, off, 50, torch.Generator().manual_seed(9), near_share=0.0, near_gap=5)
+    assert all(torch.equal(u, v) for u, v in zip(a, b))
+    with pytest.raises(ValueError, match="near_share"):
+        sample_pairs(n_p, off, 5, torch.Generator(), near_share=1.5)
+
+
+def test_near_pair_counts_are_the_pairs_at_each_gap():
+    from thermolearn.paper_a.siamese.data import near_pair_counts
+
+    assert near_pair_counts(5, 2).tolist() == [4, 3]
+    assert near_pair_counts(3, 10).tolist() == [2, 1]  # gaps beyond n - 1 do not exist
+    # all gaps: every one of the n (n - 1) / 2 pairs
+    assert near_pair_counts(7, 6).sum() == 21
+
+
 def test_pair_metrics_equal_explicit_cross_entropy_over_all_ordered_pairs():
     rng = np.random.default_rng(1)
     n_p = [4, 6]
@@ -285,18 +340,35 @@ def test_saved_model_loads_weights_only_and_scores_like_the_subnet(tmp_path):
         load_model(path, 64, 5)  # another image size: the file is named
 
 
-def test_training_subset_takes_the_first_processes_of_each_n_evenly():
-    import pandas as pd
-
+def test_training_subset_is_stratified_by_cell_and_seeded():
     from thermolearn.paper_a.siamese.train import subset_processes
 
-    n_of = pd.Series({"p003": 200, "p000": 100, "p001": 200, "p004": 100, "p002": 100,
-                      "p005": 200})
-    assert subset_processes(n_of, None) == sorted(n_of.index)
-    assert subset_processes(n_of, 2) == ["p000", "p001"]
-    assert subset_processes(n_of, 3) == ["p000", "p001", "p002"]  # 2 of N = 100, 1 of 200
-    assert subset_processes(n_of, 4) == ["p000", "p001", "p002", "p003"]
-    assert subset_processes(n_of, 99) == sorted(n_of.index)
+    # 4 cells (2 N x 2 v_push) of 3 processes each, ids in cell order as the design makes them
+    rows = [dict(process=f"p{3 * c + i:03d}", N=n, v_push=v, v_pull=0.5)
+            for c, (n, v) in enumerate(itertools.product([100, 200], [0.1, 0.5]))
+            for i in range(3)]
+    cells = pd.DataFrame(rows).set_index("process")
+    cell_of = {p: (r.N, r.v_push) for p, r in cells.iterrows()}
+    assert subset_processes(cells, None, 1) == sorted(cells.index)
+    assert subset_processes(cells, 99, 1) == sorted(cells.index)
+    for k in (4, 5, 8, 9):
+        for seed in range(6):
+            got = subset_processes(cells, k, seed)
+            assert len(got) == k == len(set(got)) and got == sorted(got)
+            per_cell = pd.Series([cell_of[p] for p in got]).value_counts()
+            assert len(per_cell) == 4  # every cell is trained on
+            assert per_cell.max() - per_cell.min() <= 1
+            per_n = pd.Series([cell_of[p][0] for p in got]).value_counts()
+            assert per_n.max() - per_n.min() <= 1
+            assert subset_processes(cells, k, seed) == got  # deterministic in the seed
+    # the first of each N in id order (the old rule) skipped the v_push = 0.5 cells at k = 4;
+    # the seed picks which processes of a cell
+    draws = {tuple(subset_processes(cells, 4, seed)) for seed in range(6)}
+    assert len(draws) > 1
+    # a cell with fewer processes than its share gives the rest to the others
+    small = cells.drop(["p000", "p001"])
+    got = subset_processes(small, 9, 3)
+    assert "p002" in got and len(got) == 9
 
 
 def test_the_networks_config_hash_covers_its_data(tmp_path):
@@ -309,6 +381,10 @@ def test_the_networks_config_hash_covers_its_data(tmp_path):
         paths[proc] = tmp_path / f"{proc}.npy"
         np.save(paths[proc], img)
 
+    design = tmp_path / "processes.csv"
+    pd.DataFrame({"process": data.processes, "N": 100, "v_push": 0.5,
+                  "v_pull": 0.1}).to_csv(design, index=False)
+
     def run(tag, splits):
         rows = [dict(process=proc, state=s, split=splits[p], N=100)
                 for p, proc in enumerate(data.processes)
@@ -317,11 +393,25 @@ def test_the_networks_config_hash_covers_its_data(tmp_path):
         pd.DataFrame(rows).to_csv(csv, index=False)
         cfg = {**dataclasses.asdict(SETTINGS), "max_epochs": 1, "train_processes": None}
         run_training_job(cfg, 7, 32, 5, csv, paths, tmp_path / f"{tag}.pt",
-                         tmp_path / f"{tag}.json", tmp_path / f"{tag}.ckpt")
-        return json.loads((tmp_path / f"{tag}.json").read_text())["meta"]["config_hash"]
+                         tmp_path / f"{tag}.json", tmp_path / f"{tag}.ckpt", design)
+        metrics = json.loads((tmp_path / f"{tag}.json").read_text())
+        n_train = splits.count("train")
+        assert metrics["cell_counts"]["train"] == [
+            {"N": 100, "v_push": 0.5, "v_pull": 0.1, "n": n_train}]
+        return metrics["meta"]["config_hash"]
 
     one = ["train", "train", "train", "val", "test", "test"]
     other = ["test", "train", "train", "val", "train", "test"]
     first = run("a", one)
     assert run("b", one) == first
     assert run("c", other) != first
+
+
+def test_settings_of_a_run_recorded_before_near_pairs_draw_uniform_pairs():
+    full = dataclasses.asdict(SETTINGS)
+    old = {k: v for k, v in full.items() if k not in ("near_share", "near_gap")}
+    got = TrainSettings.from_config(old)
+    assert got.near_share == 0.0 and got == dataclasses.replace(SETTINGS, near_share=0.0)
+    assert TrainSettings.from_config({**full, "near_share": 0.3}).near_share == 0.3
+    with pytest.raises(KeyError):
+        TrainSettings.from_config({k: v for k, v in full.items() if k != "lr"})

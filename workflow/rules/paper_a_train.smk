@@ -9,6 +9,7 @@ rule paper_a_train:
     input:
         images=IMAGES,
         states=rules.paper_a_states.output.states,
+        design=rules.paper_a_design.output.design,
         code=code_of("paper_a_train"),
     output:
         model=out("paper_a/model/siamese.pt"),

@@ -4,7 +4,10 @@ Paper A runs 448 processes, each with a different parameter set drawn from the
 4 x 2 x 2 x 10 x 10 = 1600 combinations, without saying how. Our choice (SPEC.md): balanced and
 seeded. Every (N, v_push, v_pull) cell gets ``n_processes / n_cells`` processes with distinct
 (dL_push, dL_pull) pairs drawn without replacement; the train/val/test split is by process,
-stratified by N. Each process gets its own seed derived from the master seed.
+stratified by cell (:func:`split_counts`): each part's processes are spread over the cells as
+evenly as its size allows (floor or ceiling of count / n_cells per cell, and likewise per N), so a
+part with at least one process per cell has one in every cell. Each process gets its own seed
+derived from the master seed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,67 @@ import pandas as pd
 from .md.protocol import n_states
 
 COLUMNS = ["process", "N", "v_push", "v_pull", "dL_push", "dL_pull", "n_states", "seed", "split"]
+CELL = ["N", "v_push", "v_pull"]
+PARTS = ("train", "val", "test")
+
+
+def deal(n_slots: int, n_cells: int, start: int = 0) -> np.ndarray:
+    """How many of ``n_slots`` consecutive slots dealt round robin over ``n_cells`` cells, from
+    cell ``start`` on, each cell gets: ``floor`` or ``ceil`` of ``n_slots / n_cells``.
+
+    Returns
+    -------
+    numpy.ndarray int64 (n_cells,)
+        Slots per cell, summing to ``n_slots``.
+    """
+    order = (start + np.arange(n_slots)) % n_cells
+    return np.bincount(order, minlength=n_cells).astype(np.int64)
+
+
+def cell_order(n_values: list, v_pairs: list, rng: np.random.Generator) -> list[tuple]:
+    """The cells ``(N, v_push, v_pull)`` in dealing order: the (v_push, v_pull) pairs in a
+    seeded random order, N running fastest, so that any ``len(n_values)`` consecutive cells hold
+    every N once (a run of dealt slots is then balanced over N as well as over cells)."""
+    perm = rng.permutation(len(v_pairs))
+    return [(n, *v_pairs[i]) for i in perm for n in n_values]
+
+
+def split_counts(per_cell: int, split: dict, n_cells: int) -> np.ndarray:
+    """Processes of each part in each cell, in dealing order (:func:`cell_order`).
+
+    The labels ``val``, ``test``, ``train`` (in that order, ``split[part]`` of each) are dealt
+    round robin over the cells; every cell receives ``per_cell`` labels when the parts sum to
+    ``per_cell * n_cells``, and each part gets the floor or ceiling of ``split[part] / n_cells``
+    in every cell.
+
+    Returns
+    -------
+    numpy.ndarray int64 (n_cells, 3)
+        Counts of ``train``, ``val``, ``test`` (columns, :data:`PARTS` order) per cell.
+    """
+    out = np.zeros((n_cells, len(PARTS)), dtype=np.int64)
+    start = 0
+    for part in ("val", "test", "train"):
+        out[:, PARTS.index(part)] = deal(int(split[part]), n_cells, start)
+        start = (start + int(split[part])) % n_cells
+    if (out.sum(axis=1) != per_cell).any():
+        raise ValueError(f"split {split} does not fill {n_cells} cells of {per_cell} processes")
+    return out
+
+
+def cell_counts(design: pd.DataFrame) -> pd.DataFrame:
+    """Processes of each split in each (N, v_push, v_pull) cell of ``design``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``N``, ``v_push``, ``v_pull``, ``train``, ``val``, ``test``, ``total``; one row per
+        cell, sorted by cell.
+    """
+    counts = (design.groupby(CELL + ["split"]).size().unstack("split", fill_value=0)
+              .reindex(columns=list(PARTS), fill_value=0))
+    counts["total"] = counts.sum(axis=1)
+    return counts.reset_index().sort_values(CELL, kind="stable").reset_index(drop=True)
 
 
 def process_id(index: int) -> str:
@@ -49,17 +113,16 @@ def make_design(config: dict) -> pd.DataFrame:
             rows.append(dict(N=n_disks, v_push=float(v_push), v_pull=float(v_pull),
                              dL_push=float(dl_push), dL_pull=float(dl_pull)))
     df = pd.DataFrame(rows)
-    # split: stratified by N, shuffled within each N
-    split = d["split"]
-    n_vals = len(d["N"])
+    # split: stratified by (N, v_push, v_pull) cell, shuffled within each cell
+    v_pairs = list(itertools.product(d["v"], d["v"]))
+    order = cell_order(list(d["N"]), v_pairs, rng)
+    counts = split_counts(per_cell, d["split"], len(order))
     labels = np.empty(len(df), dtype=object)
-    for n_disks in d["N"]:
-        idx = np.flatnonzero(df["N"].to_numpy() == n_disks)
+    cell_of = list(zip(df["N"], df["v_push"], df["v_pull"]))
+    for (n_disks, v_push, v_pull), k in zip(order, counts):
+        idx = np.flatnonzero([c == (n_disks, float(v_push), float(v_pull)) for c in cell_of])
         idx = idx[rng.permutation(len(idx))]
-        n_tr, n_va = split["train"] // n_vals, split["val"] // n_vals
-        labels[idx[:n_tr]] = "train"
-        labels[idx[n_tr:n_tr + n_va]] = "val"
-        labels[idx[n_tr + n_va:]] = "test"
+        labels[idx] = np.repeat(PARTS, k)
     df["split"] = labels
     seeds = ss.spawn(len(df))
     df["seed"] = [int(s.generate_state(1, np.uint32)[0]) for s in seeds]

@@ -97,14 +97,46 @@ def load_states(states: pd.DataFrame, image_paths: Mapping[str, str | Path],
                     int(fp))
 
 
+def near_pair_counts(n_states: int, max_gap: int) -> np.ndarray:
+    """Unordered pairs of ``n_states`` states in time order at each gap ``d = 1 .. max_gap``.
+
+    Returns
+    -------
+    numpy.ndarray int64 (min(max_gap, n_states - 1),)
+        ``n_states - d`` for each gap ``d`` (states ``i`` and ``i + d``).
+    """
+    d = np.arange(1, min(int(max_gap), int(n_states) - 1) + 1)
+    return (int(n_states) - d).astype(np.int64)
+
+
 def sample_pairs(n_states_p: np.ndarray, offsets: np.ndarray, n_per_process: int,
-                 gen: torch.Generator, device: torch.device | str = "cpu"
+                 gen: torch.Generator, device: torch.device | str = "cpu",
+                 near_share: float = 0.0, near_gap: int = 2
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Random pairs of distinct states of one process, labels exactly balanced.
 
-    Every process with at least two states contributes ``n_per_process`` pairs, each drawn
-    uniformly from its distinct unordered pairs; a random half (exactly ``M // 2`` of the
-    ``M`` pairs) is presented later-state-second (``y = 1``), the rest later-state-first.
+    Every process with at least two states contributes ``n_per_process`` pairs. The first
+    ``round(near_share * n_per_process)`` of them are near pairs, each drawn uniformly from the
+    process's pairs at most ``near_gap`` states apart (state indices ``i < j`` with
+    ``j - i <= near_gap``); the others are drawn uniformly from all its distinct unordered pairs.
+    A random half (exactly ``M // 2`` of the ``M`` pairs) is presented later-state-second
+    (``y = 1``), the rest later-state-first. With ``near_share = 0`` (the default) the draws are
+    those of the uniform sampler alone.
+
+    Parameters
+    ----------
+    n_states_p : numpy.ndarray int (P,)
+        States per process (in time order).
+    offsets : numpy.ndarray int (P + 1,)
+        Global index of each process's first state.
+    n_per_process : int
+        Pairs per process.
+    gen : torch.Generator
+        The stream every draw comes from.
+    near_share : float in [0, 1]
+        Share of each process's pairs drawn among near states.
+    near_gap : int >= 1
+        Largest gap, in states, of a near pair.
 
     Returns
     -------
@@ -117,6 +149,8 @@ def sample_pairs(n_states_p: np.ndarray, offsets: np.ndarray, n_per_process: int
     ok = np.flatnonzero(n_states_p >= 2)
     if len(ok) == 0:
         raise ValueError("no process has two states to pair")
+    if not 0.0 <= near_share <= 1.0 or near_gap < 1:
+        raise ValueError(f"near_share {near_share} must lie in [0, 1] and near_gap {near_gap} >= 1")
     n = torch.as_tensor(np.repeat(n_states_p[ok], n_per_process), device=device)
     base = torch.as_tensor(np.repeat(offsets[ok], n_per_process), device=device)
     m = len(n)
@@ -125,7 +159,21 @@ def sample_pairs(n_states_p: np.ndarray, offsets: np.ndarray, n_per_process: int
     u = torch.rand(m, generator=gen, device=device, dtype=torch.float64)
     b = (u * (n - 1)).long().clamp_max(n - 2)
     b = b + (b >= a).long()  # uniform over states != a
-    early, late = torch.minimum(a, b) + base, torch.maximum(a, b) + base
+    early, late = torch.minimum(a, b), torch.maximum(a, b)
+    m_near = int(round(near_share * n_per_process))
+    if m_near:
+        near = torch.as_tensor(np.tile(np.arange(n_per_process) < m_near, len(ok)), device=device)
+        k = n.clamp_max(int(near_gap) + 1) - 1  # gaps 1..k exist: k = min(near_gap, n - 1)
+        below = lambda j: j * n - j * (j + 1) // 2  # noqa: E731 - pairs with gap < j + 1
+        u = torch.rand(m, generator=gen, device=device, dtype=torch.float64)
+        r = (u * below(k)).long().clamp_max(below(k) - 1)  # uniform over the near pairs
+        d = torch.ones_like(n)
+        for j in range(1, int(near_gap)):
+            d += ((j < k) & (r >= below(j))).long()
+        e_near = r - below(d - 1)
+        early = torch.where(near, e_near, early)
+        late = torch.where(near, e_near + d, late)
+    early, late = early + base, late + base
     y = (torch.randperm(m, generator=gen, device=device) < m // 2)
     i0 = torch.where(y, early, late)
     i1 = torch.where(y, late, early)

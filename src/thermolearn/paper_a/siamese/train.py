@@ -57,27 +57,65 @@ class TrainSettings:
     amp: bool = True
     eval_batch_size: int = 256
     train_processes: int | None = None
+    near_share: float = 0.0
+    near_gap: int = 2
 
     @classmethod
     def from_config(cls, train: dict) -> "TrainSettings":
-        return cls(**{k: train[k] for k in cls.__dataclass_fields__})
+        """The settings of ``train``; the near-pair keys may be missing (a run recorded before
+        they existed drew uniform pairs, their defaults)."""
+        optional = {"near_share", "near_gap"}
+        return cls(**{k: train[k] for k in cls.__dataclass_fields__
+                      if k in train or k not in optional})
 
 
-def subset_processes(n_of_process: "pd.Series", k: int | None) -> list[str]:
-    """The first ``k`` processes of ``n_of_process`` (process -> N), as evenly over N as
-    ``k`` divides (the first ones of each N in process order); all when ``k`` is None."""
-    procs = sorted(n_of_process.index)
+SUBSET_STREAM = 0x5B5E7  # stream constant of the training subset's draw
+
+
+def subset_processes(cells: "pd.DataFrame", k: int | None, seed: int = 0) -> list[str]:
+    """``k`` of the processes of ``cells``, stratified by (N, v_push, v_pull) cell; all when
+    ``k`` is None or at least their number.
+
+    The ``k`` places are dealt round robin over the cells (the same dealing order as the split,
+    :func:`thermolearn.paper_a.design.cell_order`: N running fastest, the (v_push, v_pull) pairs
+    in a seeded order), skipping a cell once all its processes are taken, so every cell gets the
+    floor or ceiling of ``k / n_cells`` when it has that many; within a cell the processes are a
+    seeded random draw.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        Indexed by process id, columns ``N``, ``v_push``, ``v_pull``.
+    k : int or None
+        Processes to keep.
+    seed : int
+        Master seed (``config["seed"]``); the draw is deterministic in it.
+
+    Returns
+    -------
+    list of str, sorted process ids.
+    """
+    from ..design import cell_order  # the split's dealing order
+
+    procs = sorted(cells.index)
     if k is None or k >= len(procs):
         return procs
-    by_n = {n: sorted(p for p in procs if n_of_process[p] == n)
-            for n in sorted(set(n_of_process))}
-    take, left = {n: 0 for n in by_n}, int(k)
-    while left:  # round robin over N: k = 7 over two N takes 4 + 3
-        for n in by_n:
-            if left and take[n] < len(by_n[n]):
-                take[n] += 1
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), SUBSET_STREAM]))
+    key = {p: (int(cells.at[p, "N"]), float(cells.at[p, "v_push"]), float(cells.at[p, "v_pull"]))
+           for p in procs}
+    n_values = sorted({c[0] for c in key.values()})
+    v_pairs = sorted({c[1:] for c in key.values()})
+    order = [c for c in cell_order(n_values, v_pairs, rng) if c in set(key.values())]
+    members = {c: [p for p in procs if key[p] == c] for c in order}
+    take, left = {c: 0 for c in order}, int(k)
+    while left:  # round robin over the cells: k = 9 over 8 cells takes 2 + 1 + ... + 1
+        for c in order:
+            if left and take[c] < len(members[c]):
+                take[c] += 1
                 left -= 1
-    return sorted(p for n, ps in by_n.items() for p in ps[:take[n]])
+    chosen = [p for c in order
+              for p in np.asarray(members[c])[np.sort(rng.permutation(len(members[c]))[:take[c]])]]
+    return sorted(str(p) for p in chosen)
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -219,7 +257,8 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
             es = epoch_seed(seed, epoch)
             torch.manual_seed(es)  # dropout masks (all devices)
             gen = torch.Generator(device=device).manual_seed(es)
-            i0, i1, y = sample_pairs(n_states_p, offsets, settings.pairs_per_process, gen, device)
+            i0, i1, y = sample_pairs(n_states_p, offsets, settings.pairs_per_process, gen, device,
+                                     settings.near_share, settings.near_gap)
             perm = torch.randperm(len(y), generator=gen, device=device)
             g_all = torch.randint(0, N_GROUP if settings.augment else 1, (len(y),),
                                   generator=gen, device=device)
@@ -277,7 +316,8 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
 
 def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, states_csv: str | Path,
                      image_paths: dict[str, str | Path], out_model: str | Path,
-                     out_metrics: str | Path, checkpoint: str | Path) -> dict:
+                     out_metrics: str | Path, checkpoint: str | Path,
+                     design_csv: str | Path) -> dict:
     """The ``paper_a_train`` rule: train, test, write the model and the metrics.
 
     Parameters
@@ -290,6 +330,8 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
     out_model : state_dict of the best-validation model (``torch.save``, atomic).
     out_metrics : JSON with test loss/accuracy, the validation curve, epochs, device, wall time.
     checkpoint : resume file, written every epoch and deleted once the outputs exist.
+    design_csv : ``results/paper_a/processes.csv`` (columns ``process``, ``N``, ``v_push``,
+        ``v_pull``): the cells a training subset is stratified by.
 
     Returns
     -------
@@ -307,11 +349,16 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
     states = states.sort_values(["process", "state"], kind="stable")
     split_of = states.groupby("process")["split"].first()
     sets = {}
-    n_of = states.groupby("process")["N"].first()
+    cells = pd.read_csv(design_csv).set_index("process")[["N", "v_push", "v_pull"]]
+    missing_p = sorted(set(split_of.index) - set(cells.index))
+    if missing_p:
+        raise ValueError(f"{design_csv}: lacks processes {missing_p[:5]} of {states_csv}")
+    used = {}
     for part in ("train", "val", "test"):
         procs = sorted(split_of.index[split_of == part])
         if part == "train":
-            procs = subset_processes(n_of[procs], settings.train_processes)
+            procs = subset_processes(cells.loc[procs], settings.train_processes, seed)
+        used[part] = procs
         if not procs:
             raise ValueError(f"{states_csv}: no {part!r} process")
         # train and val live on the training device; test is scored batch by batch from RAM
@@ -347,6 +394,10 @@ def run_training_job(train_cfg: dict, seed: int, size: int, n_frames: int, state
         "wall_time_s": time.time() - t0,
         "n_processes": {k: len(v.processes) for k, v in sets.items()},
         "n_states": {k: int(len(v.proc_s)) for k, v in sets.items()},
+        "cell_counts": {part: [{"N": int(n), "v_push": float(a), "v_pull": float(b), "n": int(c)}
+                               for (n, a, b), c in cells.loc[procs].groupby(
+                                   ["N", "v_push", "v_pull"]).size().items()]
+                        for part, procs in used.items()},
         "train_pairs_per_epoch": int((sets["train"].n_states_p >= 2).sum())
         * settings.pairs_per_process,
         "paper": published.TEST,
