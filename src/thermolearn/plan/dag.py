@@ -43,6 +43,7 @@ class DagJob:
     deps: tuple[int, ...]      # ids of the jobs whose outputs it reads
     priority: int = 0
     runs: bool = True          # False for a target rule (no script: Snakemake runs nothing)
+    local: bool = False        # a localrule: on a cluster it runs on the submit host
 
 
 def _relative(path: str, results: str) -> str:
@@ -84,6 +85,7 @@ def _dag_json(repo: Path, configfile: Path, workdir: Path) -> list[dict]:
                 benchmark=_relative(str(job.benchmark), results) if job.benchmark else "",
                 deps=sorted(ids[d] for d in dag.dependencies[job] if d in ids),
                 priority=int(job.rule.priority), runs=not job.rule.norun,
+                local=job.rule.name in wf._localrules or job.rule.norun,
             ))
         return out
 

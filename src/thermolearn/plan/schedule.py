@@ -28,6 +28,7 @@ ASSUMED_GPU_SPEEDUP = 10.0
 # checks, metadata): 2.2 CPU-minutes over the demo's 383 jobs with profiles/default's
 # max-jobs-per-timespan (5.1 before it), measured with py-spy in docs/scaling.md.
 SNAKEMAKE_CPU_PER_JOB_S = 2.2 * 60 / 383
+SNAKEMAKE_CPU_PER_JOB_S_BEFORE_39A3C92 = 5.1 * 60 / 383  # the profile of the committed runs
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Schedule:
     slots: dict[int, Slot]
     critical: list[Slot] = field(default_factory=list)
     no_model_jobs: int = 0
+    critical_deps: dict[int, list[int]] = field(default_factory=dict)  # inputs of those jobs
 
     def stage_shares(self) -> dict[str, dict[str, float]]:
         """Per stage: ``core_s`` (core-seconds its jobs hold), ``share`` (of all core-seconds),
@@ -160,7 +162,8 @@ def simulate(plan: Plan, config: Mapping, cores: int, gpus: int = 0,
             i = max(deps[i], key=lambda k: (slots[k].end, -k))
         critical.reverse()
     no_model = sum(1 for i, j in jobs.items() if j.runs and i not in cost)
-    return Schedule(cores, gpus, wall, slots, critical, no_model)
+    return Schedule(cores, gpus, wall, slots, critical, no_model,
+                    {s.id: deps[s.id] for s in critical})
 
 
 def format_schedule(sched: Schedule, config: Mapping, max_path: int = 12) -> str:
@@ -177,7 +180,11 @@ def format_schedule(sched: Schedule, config: Mapping, max_path: int = 12) -> str
     lines.append(f"  critical path ({len(path)} jobs that take time; a job starts when its last "
                  "input is made or, if later, when cores are free):")
     shown = sorted(path, key=lambda s: s.end - s.start, reverse=True)[:max_path]
+    ready = {s.id: max((sched.slots[d].end for d in sched.critical_deps.get(s.id, ())),
+                       default=0.0) for s in path}
     for s in path:
+        if s.start - ready[s.id] > 60:
+            lines.append(f"    (waits {(s.start - ready[s.id]) / 60:.1f} min for free cores or a GPU)")
         if s in shown:
             name = s.rule + (f" {s.key}" if s.key else "")
             lines.append(f"    {name:38s} {s.start / 60:8.1f} -> {s.end / 60:8.1f} min "
