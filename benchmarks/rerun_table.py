@@ -123,13 +123,17 @@ def main() -> None:
             totals[name] = up_to_date_copy(base, presets)
             print(f"{name}: {totals[name]} jobs made up to date in {time.time() - t0:.0f} s",
                   file=sys.stderr)
+            # each edit in a fresh copy at the same path: the recorded metadata holds absolute
+            # input paths (the published weights), which a copy elsewhere would change
+            pristine = Path(tmp) / f"{name}-pristine"
+            shutil.copytree(base, pristine, symlinks=True)
             for edit in args.edits:
-                wd = Path(tmp) / f"{name}-edit"
-                shutil.copytree(base, wd, symlinks=True)
+                wd = base
+                shutil.rmtree(wd)
+                shutil.copytree(pristine, wd, symlinks=True)
                 with open(wd / edit, "a", encoding="utf-8") as fh:
                     fh.write("\n# an edit\n")
                 planned = jobs(smk(wd, presets, "-n"))
-                shutil.rmtree(wd)
                 rules = sorted({r for r, _ in planned if r != "all"})
                 rows[edit][name] = (sum(r != "all" for r, _ in planned), rules)
     names = list(configs)
