@@ -1,8 +1,9 @@
 """Which jobs an edit reruns: for each edited module, the jobs a dry run plans on an up-to-date DAG.
 
 The DAG of a config is made up to date without running it: every output is created empty and
-`snakemake --touch` records it (in a scratch copy of the repository), so the paper-scale DAG
-(1,100 jobs) can be measured in a minute. Each edit (a comment appended to the module) is then
+Snakemake's metadata is recorded for every job as a finished run records it (params included:
+the code digests are params, which `--touch` does not record), in a scratch copy of the
+repository, so the paper-scale DAG (1,100 jobs) can be measured in a minute. Each edit (a comment appended to the module) is then
 dry-run in a fresh copy of that state. Prints a markdown table (edited file -> jobs planned per
 config, and the rules) and one line per config and edit of the form
 ``ratio all jobs/planned for src/thermolearn/plotting.py at paper: 37.1x``.
@@ -56,6 +57,36 @@ def jobs(dry_run: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+# Run in the copy: record each job of the DAG as finished (metadata with its params), what a real
+# run's job end does (snakemake.persistence.Persistence.finished), through Snakemake's API.
+RECORD = """
+import sys
+from pathlib import Path
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import (ConfigSettings, DAGSettings, ExecutionSettings,
+                                      RemoteExecutionSettings, ResourceSettings)
+with SnakemakeApi() as api:
+    wf_api = api.workflow(resource_settings=ResourceSettings(cores=1),
+                          config_settings=ConfigSettings(configfiles=[Path(p) for p in sys.argv[1:]]),
+                          snakefile=Path("Snakefile"))
+    wf_api.dag(DAGSettings(forceall=True))
+    wf = wf_api._workflow
+    wf.execution_settings = ExecutionSettings()
+    wf.remote_execution_settings = RemoteExecutionSettings()
+    wf._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True, nolock=True)
+    wf._build_dag()
+    for job in wf.dag.jobs:
+        wf.async_run(wf.persistence.finished(job))
+"""
+
+
+def record_finished(workdir: Path, presets: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-c", RECORD, *presets], cwd=workdir,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"recording the metadata failed:\n{proc.stderr[-3000:]}")
+
+
 def up_to_date_copy(dest: Path, presets: list[str]) -> int:
     """A copy of the repo whose DAG for ``presets`` is complete (empty outputs); its job count."""
     files = subprocess.run(["git", "-C", str(REPO), "ls-files", "--cached", "--others",
@@ -70,7 +101,7 @@ def up_to_date_copy(dest: Path, presets: list[str]) -> int:
         for p in outputs:
             (dest / p).parent.mkdir(parents=True, exist_ok=True)
             (dest / p).touch()
-    smk(dest, presets, "--touch")
+    record_finished(dest, presets)
     assert not jobs(smk(dest, presets, "-n")), "the touched DAG is not up to date"
     return len(planned)
 
@@ -92,13 +123,17 @@ def main() -> None:
             totals[name] = up_to_date_copy(base, presets)
             print(f"{name}: {totals[name]} jobs made up to date in {time.time() - t0:.0f} s",
                   file=sys.stderr)
+            # each edit in a fresh copy at the same path: the recorded metadata holds absolute
+            # input paths (the published weights), which a copy elsewhere would change
+            pristine = Path(tmp) / f"{name}-pristine"
+            shutil.copytree(base, pristine, symlinks=True)
             for edit in args.edits:
-                wd = Path(tmp) / f"{name}-edit"
-                shutil.copytree(base, wd, symlinks=True)
+                wd = base
+                shutil.rmtree(wd)
+                shutil.copytree(pristine, wd, symlinks=True)
                 with open(wd / edit, "a", encoding="utf-8") as fh:
                     fh.write("\n# an edit\n")
                 planned = jobs(smk(wd, presets, "-n"))
-                shutil.rmtree(wd)
                 rules = sorted({r for r, _ in planned if r != "all"})
                 rows[edit][name] = (sum(r != "all" for r, _ in planned), rules)
     names = list(configs)

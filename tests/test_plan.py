@@ -11,14 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, job_counts, parse_jobs
+from conftest import REPO, copy_repo, job_counts, parse_jobs
 from thermolearn.checks import load_config
 from thermolearn.cli import main
 from thermolearn.plan.calibration import (N_SHORT, SAMPLE_LONG_S, SAMPLE_SHORT_S, calibrate,
                                           compare, compare_rules, cpu_estimate, load_calibration,
                                           run_points)
-from thermolearn.plan.model import (COMPILE_S, STAGES, THREAD_EFFICIENCY, make_plan, slurm_mem_mb,
-                                    slurm_runtime_min, workflow_rules)
+from thermolearn.plan.dag import omit_from, workflow_jobs
+from thermolearn.plan.model import (COMPILE_S, STAGES, THREAD_EFFICIENCY, UNMODELLED_MEM_MB,
+                                    UNMODELLED_RUNTIME_MIN, make_plan, slurm_mem_mb,
+                                    slurm_runtime_min)
+from thermolearn.plan.schedule import (ASSUMED_GPU_SPEEDUP,
+                                       SNAKEMAKE_CPU_PER_JOB_S_BEFORE_39A3C92, simulate)
 from thermolearn.plan.text import format_plan
 
 # The demo run the plan is checked against (a fresh clone of b12410f), kept as a test fixture.
@@ -66,7 +70,9 @@ def test_slurm_resources_of_the_dag_come_from_the_plan(smoke_dry_run):
         key = next((k for k in keys if k and k in Path(out).name), "")
         cost = plan.job(job["rule"], key)
         assert int(job["resources"]["mem_mb"]) == slurm_mem_mb(cost), job
-        assert int(job["resources"]["runtime"]) == slurm_runtime_min(cost), job
+        # the dry run's --cores 2 caps a rule's threads, and its runtime is for those threads
+        assert int(job["resources"]["runtime"]) == slurm_runtime_min(
+            cost, min(cost.threads, 2)), job
         checked += 1
     assert checked > 50
 
@@ -125,7 +131,8 @@ def test_demo_stage_times_within_2x_of_the_committed_run():
     """The demo run of tests/data/runs/demo_b12410f (a fresh clone of b12410f), which the calibration did
     not use: every stage's projected CPU time within 2x of the measured one."""
     config = config_of("presets/demo.yaml")
-    # that clone had no published weights (repo=None) and a cold numba cache
+    # that clone had no published weights and a cold numba cache
+    config["paper_b"]["reference_dir"] = None
     plan = make_plan(config, numba_cold=True)
     table = compare(plan, DEMO_BENCH, config)
     # rules added since that run (the MD accuracy stage, issue 12; Paper B's arrow table and
@@ -212,7 +219,128 @@ def test_a_rule_without_a_model_is_named():
         plan, config, "x")
     with pytest.raises(KeyError, match="paper_a_new_thing"):
         plan.job("paper_a_new_thing")
-    assert set(workflow_rules(REPO)) >= {"paper_a_md", "paper_b_train", "all"}
+
+
+NEW_RULE = """
+rule paper_b_new_table:
+    output:
+        out("paper_b/new_table.txt"),
+    log:
+        out("logs/paper_b/new_table.log"),
+    benchmark:
+        out("benchmarks/paper_b/new_table.tsv")
+    threads: 1
+    resources:
+        mem_mb=plan_mem("paper_b_new_table"),
+        runtime=plan_runtime("paper_b_new_table"),
+    run:
+        Path(output[0]).write_text("made\\n")
+
+
+TARGETS["paper_b"].append(rules.paper_b_new_table.output[0])
+"""
+
+
+@pytest.mark.workflow
+def test_a_new_rule_without_calibration_parses_runs_and_shows_as_no_model(tmp_path):
+    """A rule added to the workflow (here to paper_b.smk of a scratch copy) with no calibration:
+    the workflow parses, the rule asks the profile's default resources, it runs, and
+    `thermolearn plan` lists it as "no model" with its job count from the DAG."""
+    wd = copy_repo(tmp_path / "repo")
+    with open(wd / "workflow" / "rules" / "paper_b.smk", "a", encoding="utf-8") as fh:
+        fh.write(NEW_RULE)
+    env = dict(os.environ, PYTHONPATH=str(wd / "src"))
+    smoke = ["--configfile", "presets/smoke.yaml"]
+    dry = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", *smoke],
+                         cwd=wd, capture_output=True, text=True, env=env, timeout=300)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    new = [j for j in parse_jobs(dry.stdout) if j["rule"] == "paper_b_new_table"]
+    assert len(new) == 1
+    assert (int(new[0]["resources"]["mem_mb"]), int(new[0]["resources"]["runtime"])) == (
+        UNMODELLED_MEM_MB, UNMODELLED_RUNTIME_MIN)
+    target = "results/smoke/paper_b/new_table.txt"
+    run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", target, *smoke],
+                         cwd=wd, capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (wd / target).read_text() == "made\n"
+    shown = subprocess.run([sys.executable, "-m", "thermolearn", "plan", "config.yaml",
+                            "presets/smoke.yaml", "--cores", "2"],
+                           cwd=wd, capture_output=True, text=True, env=env, timeout=300)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    line = next(x for x in shown.stdout.splitlines() if "paper_b_new_table" in x)
+    assert "no model" in line and line.split()[1] == "1", line
+    assert "1 jobs of rules without a model counted as 0 s" in shown.stdout
+
+
+def _measured_minutes(time_v: Path) -> float:
+    """The elapsed wall time of a `/usr/bin/time -v` record, in minutes."""
+    line = next(x for x in time_v.read_text().splitlines() if "Elapsed (wall clock)" in x)
+    parts = [float(x) for x in line.rsplit(" ", 1)[1].split(":")]
+    return sum(v * 60 ** (len(parts) - 2 - i) for i, v in enumerate(parts))
+
+
+def test_schedule_on_two_cores_within_1_3x_of_the_committed_runs():
+    """`thermolearn plan --cores 2` against the two runs timed on this 2-core machine, each as it
+    ran (fresh clones, so numba compiled; Snakemake's profile before 39a3c92, whose scheduler
+    took 5.1 CPU-minutes in a demo): the demo of b12410f (19.1 min; training and analyses on 2
+    threads then) and the repro run's Paper A of a870b8e (114.0 min, `--omit-from
+    paper_b_simulate paper_b_frame_rate_sweep`)."""
+    config = config_of("presets/demo.yaml")
+    config["paper_b"]["reference_dir"] = None
+    config["paper_a"]["train"]["threads"] = 2   # the rule asked 8, capped at 2
+    config["paper_a"]["axioms"]["threads"] = 2
+    plan = make_plan(config, numba_cold=True)
+    ran = {(p["rule"], p["key"]) for p in run_points(DEMO_BENCH, config)}
+    assert len(ran) == 378
+    only = {j.id for j in plan.jobs if not j.runs or (j.rule, j.key) in ran}
+    demo = simulate(plan, config, 2, only=only,
+                    per_job_s=SNAKEMAKE_CPU_PER_JOB_S_BEFORE_39A3C92).wall_s / 60
+    assert 19.1 / 1.3 <= demo <= 19.1 * 1.3, demo
+
+    repro_dir = REPO / "docs" / "results" / "repro"
+    config = load_config(REPO / "config.yaml", repro_dir / "config_used.yaml")
+    plan = make_plan(config, numba_cold=True)
+    paper_a = omit_from(plan.jobs, ["paper_b_simulate", "paper_b_frame_rate_sweep"])
+    ran = {(p["rule"], p["key"]) for p in run_points(repro_dir, config)}
+    timed = {(j.rule, j.key) for j in paper_a if j.runs}
+    assert len(timed) == 311 and timed <= ran  # every Paper A job of the timed run
+    measured = _measured_minutes(repro_dir / "wall_time.txt")
+    assert measured == pytest.approx(114.0, abs=0.05)
+    repro = simulate(plan, config, 2, only={j.id for j in paper_a},
+                     per_job_s=SNAKEMAKE_CPU_PER_JOB_S_BEFORE_39A3C92).wall_s / 60
+    assert measured / 1.3 <= repro <= measured * 1.3, repro
+
+
+def test_the_printed_schedule(capsys):
+    """config.yaml on 32 cores: the wall time is set by the longest chain, Paper B's h = 64
+    training on one thread, not by the CPU-hours; a GPU (speed-up assumed) shortens it."""
+    assert main(["plan", str(REPO / "config.yaml"), "--cores", "32"]) == 0
+    cpu = capsys.readouterr().out
+    assert "projected wall time" in cpu and "paper_b_train 64" in cpu.split("critical path")[1]
+    config = config_of()
+    plan = make_plan(config)
+    wall = simulate(plan, config, 32).wall_s
+    cpu_h = sum(t["cpu_s"] for t in plan.stage_totals().values())
+    longest = max(c.wall_s(min(c.threads, 32)) for cs in plan.costs.values() for c in cs)
+    # the longest job and what must precede it, several times CPU-hours / cores
+    assert longest <= wall < longest + 3600 and wall > 4 * cpu_h / 32
+    assert main(["plan", str(REPO / "config.yaml"), "--cores", "16", "--gpus", "1"]) == 0
+    gpu = capsys.readouterr().out
+    assert "ASSUMPTION" in gpu and f"{ASSUMED_GPU_SPEEDUP:g}x" in gpu
+    assert simulate(plan, config, 16, gpus=1).wall_s < wall
+    assert main(["plan", str(REPO / "config.yaml"), "--gpus", "1"]) == 2  # only with --cores
+
+
+def test_every_job_of_the_dag_has_a_model_and_the_figures_are_local():
+    """Every job of the paper-scale DAG has a cost (no rule unknown to the plan), and the
+    localrules are exactly the target rules and the "figures and tables" stage."""
+    plan = make_plan(config_of())
+    assert plan.no_model == []
+    jobs = workflow_jobs(config_of())
+    stage = {c.job.rule: c.stage for cs in plan.costs.values() for c in cs}
+    local = {j.rule for j in jobs if j.local}
+    assert local == {j.rule for j in jobs if not j.runs or stage[j.rule] == "figures and tables"}
+    assert len(local) >= 26
 
 
 def test_bad_input_is_named(tmp_path, capsys):

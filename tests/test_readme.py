@@ -37,10 +37,10 @@ def test_presets_table_lists_the_main_presets():
 
 @pytest.mark.parametrize("row", presets_table(), ids=lambda r: r["preset"])
 def test_presets_table_cells_are_the_committed_runs(row):
-    link = re.search(r"\((docs/results/[\w-]+)/README\.md\)", row["run"])
-    assert link, f"README row {row['preset']}: the run cell links no docs/results/<run>/README.md"
+    link = re.search(r"\((docs/results/[\w/-]+?)/(README|reproduction)\.md\)", row["run"])
+    assert link, f"README row {row['preset']}: the run cell links no docs/results/<run>/*.md"
     run = REPO / link.group(1)
-    assert (run / "README.md").is_file(), f"{run}/README.md does not exist"
+    assert (run / f"{link.group(2)}.md").is_file(), f"{run}/{link.group(2)}.md does not exist"
     cells = summarise_run(run).cells()
     for column, key in COLUMNS.items():
         assert row[column] == cells[key], (

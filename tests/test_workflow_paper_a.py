@@ -104,3 +104,21 @@ def test_entropy_fit_table(trained):
         np.testing.assert_allclose(row.rmse_hat, rmse, rtol=1e-6)
 
 
+
+
+def test_score_command_on_the_smoke_run(trained):
+    """`thermolearn score IMAGES.npy --model siamese.pt` gives the scoring job's S~ of a test
+    process, state by state."""
+    import subprocess
+    import sys
+
+    wd, _ = trained
+    scores = pd.read_csv(wd / "results/smoke/paper_a/model/scores.csv")
+    proc = scores[scores.split == "test"].process.iloc[0]
+    out = subprocess.run(
+        [sys.executable, "-m", "thermolearn", "score", f"results/smoke/paper_a/images/{proc}.npy",
+         "--model", "results/smoke/paper_a/model/siamese.pt"],
+        cwd=wd, capture_output=True, text=True, check=True).stdout.splitlines()
+    got = np.array([float(line.split("\t")[1]) for line in out[1:]])
+    mine = scores[scores.process == proc].sort_values("state").S.to_numpy()
+    np.testing.assert_allclose(got, mine, rtol=1e-4, atol=1e-5)

@@ -6,6 +6,7 @@
     thermolearn plan config.yaml [presets...]                # jobs, CPU/GPU-hours, disk, memory
     thermolearn plan --calibrate results/repro=presets/repro.yaml ...  # refit the throughputs
     thermolearn plan config.yaml presets/demo.yaml --against results/demo  # plan vs a run
+    thermolearn plan config.yaml --cores 32 [--gpus 1]       # wall time, critical path
 """
 
 from __future__ import annotations
@@ -88,8 +89,21 @@ def _plan(args) -> int:
     if not args.configs:
         raise ConfigError("thermolearn plan: give CONFIG files (config.yaml [presets...])")
     config = load_config(*args.configs)
-    plan = make_plan(config, repo=repo if (repo / "workflow").is_dir() else None)
+    plan = make_plan(config, repo=repo)
     print(format_plan(plan, config, " + ".join(args.configs)))
+    if args.cores is not None:
+        from .plan.dag import omit_from
+        from .plan.schedule import format_schedule, simulate
+
+        if args.cores < 1 or args.gpus < 0:
+            raise ConfigError("--cores N: N >= 1; --gpus G: G >= 0")
+        unknown = set(args.omit_from) - {j.rule for j in plan.jobs}
+        if unknown:
+            raise ConfigError(f"--omit-from: no such rule in the DAG: {sorted(unknown)}")
+        only = {j.id for j in omit_from(plan.jobs, args.omit_from)}
+        print(format_schedule(simulate(plan, config, args.cores, args.gpus, only), config))
+    elif args.gpus or args.omit_from:
+        raise ConfigError("--gpus and --omit-from: only with --cores")
     if args.against:
         from .plan.calibration import compare, compare_rules
         from .plan.model import slurm_mem_mb
@@ -168,6 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--startup", nargs="+", metavar="RESULTS_DIR=PRESET[,PRESET]", default=(),
                    help="small runs (a warm smoke run) whose jobs measure each compute rule's "
                    "start-up; the --calibrate runs give the throughputs")
+    p.add_argument("--cores", type=int, metavar="N",
+                   help="simulate the run on N cores (as `snakemake --cores N`): projected wall "
+                   "time, critical path, each stage's share")
+    p.add_argument("--gpus", type=int, default=0, metavar="G",
+                   help="with --cores: G GPUs for the training and scoring jobs (speed-up "
+                   "assumed, not measured)")
+    p.add_argument("--omit-from", nargs="+", default=[], metavar="RULE",
+                   help="with --cores: leave out these rules and all downstream of them, as "
+                   "`snakemake --omit-from`")
     p.add_argument("--against", metavar="RESULTS_DIR",
                    help="compare with a finished run's benchmark files (results/<preset>): "
                    "CPU time and peak memory per rule, CPU time per stage")

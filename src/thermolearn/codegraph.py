@@ -1,10 +1,12 @@
 """The package code a workflow script runs, found by a static walk of its imports.
 
-Each rule lists one *code fingerprint* file as an input: the script it runs plus every
-``thermolearn`` module that script imports, directly or indirectly (function-local imports
-included), with a checksum of each. The file is rewritten only when that closure's content
-changes, so an edit reruns exactly the rules whose scripts import the edited module, and a job
-header shows one path instead of the package's file list.
+Each rule carries one *code digest* as a parameter (``params: code=code_of("<script>")`` in
+``workflow/rules/common.smk``): a checksum over the script it runs plus every ``thermolearn``
+module that script imports, directly or indirectly (function-local imports included). It changes
+only when that closure's content changes, so Snakemake's ``params`` rerun trigger reruns exactly
+the rules whose scripts import the edited module, and parsing the workflow reads the sources
+without writing anything (a dry run, ``--lint``, ``--report`` and each cluster job's re-parse
+leave the tree as it was).
 
 Only ``import``/``from ... import`` statements are followed (no ``importlib`` strings); importing
 ``a.b.c`` also counts ``a/__init__.py`` and ``a/b/__init__.py``, which Python runs first.
@@ -15,8 +17,6 @@ from __future__ import annotations
 import ast
 import hashlib
 from pathlib import Path
-
-from .io import atomic_path
 
 PACKAGE = "thermolearn"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -107,15 +107,7 @@ def fingerprint_text(entry: Path, package_dir: Path = PACKAGE_DIR) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_fingerprint(entry: Path, out: Path, package_dir: Path = PACKAGE_DIR) -> Path:
-    """Write ``entry``'s code fingerprint to ``out`` unless it already holds the same text.
-
-    An unchanged file keeps its mtime, so rules that list it as an input stay up to date.
-    """
-    out = Path(out)
-    text = fingerprint_text(Path(entry), package_dir)
-    if not (out.is_file() and out.read_text(encoding="utf-8") == text):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(out) as tmp:
-            Path(tmp).write_text(text, encoding="utf-8")
-    return out
+def code_digest(entry: Path, package_dir: Path = PACKAGE_DIR) -> str:
+    """SHA-256 of ``entry``'s code fingerprint (:func:`fingerprint_text`): the same for the same
+    code, whatever the file mtimes; computed, never written."""
+    return hashlib.sha256(fingerprint_text(Path(entry), package_dir).encode()).hexdigest()

@@ -16,11 +16,17 @@ os.environ.update(
     )
 )
 
-from thermolearn.codegraph import write_fingerprint
+from thermolearn.codegraph import code_digest
 from thermolearn.checks import validate_config
 from thermolearn.config import ConfigError
 from thermolearn.paper_a.design import make_design
-from thermolearn.plan.model import make_plan, slurm_mem_mb, slurm_runtime_min
+from thermolearn.plan.model import (
+    UNMODELLED_MEM_MB,
+    UNMODELLED_RUNTIME_MIN,
+    CostModel,
+    slurm_mem_mb,
+    slurm_runtime_min,
+)
 from thermolearn.provenance import VERSION_ENV, code_version
 
 # one code version for every job of this run (recorded in each artifact)
@@ -46,15 +52,12 @@ def out(path):
 
 
 def code_of(script):
-    """The code fingerprint of workflow/scripts/<script>.py: the script and every package module
-    it imports (thermolearn.codegraph). It changes only when that code changes, so an edit reruns
-    exactly the rules that run the edited module."""
-    return str(
-        write_fingerprint(
-            REPO / "workflow" / "scripts" / f"{script}.py",
-            Path("results") / "code" / f"{script}.txt",
-        )
-    )
+    """The code digest of workflow/scripts/<script>.py: a SHA-256 over the script and every
+    package module it imports (thermolearn.codegraph), as a rule's `params: code=...`. It changes
+    only when that code changes, so Snakemake's params trigger reruns exactly the rules that run
+    the edited module. Computed at parse time, never written: parsing changes no file.
+    """
+    return code_digest(REPO / "workflow" / "scripts" / f"{script}.py")
 
 
 # A job on a GPU device holds the `gpu` resource (one GPU job at a time, profiles/default) only
@@ -85,8 +88,9 @@ def all_targets():
 # SLURM's `runtime` (minutes) and `mem_mb` of every job come from the cost model that
 # `thermolearn plan` prints (thermolearn.plan: measured throughputs x the job's sizes), with the
 # safety factors and floors of thermolearn.plan.model (SLURM_TIME_FACTOR, SLURM_MEM_FACTOR, ...),
-# so a paper-scale job asks for what its size needs instead of a guessed limit.
-PLAN = make_plan(config, repo=REPO)
+# so a paper-scale job asks for what its size needs instead of a guessed limit. A rule the model
+# does not know (no calibration yet) asks profiles/default's default-resources.
+PLAN = CostModel(config, repo=REPO)
 
 
 def _plan_key(wildcards):
@@ -94,14 +98,18 @@ def _plan_key(wildcards):
 
 
 def plan_runtime(rule):
-    """The SLURM runtime (minutes) of the rule's job: a number, or a function of the wildcards."""
-    if [c.job.key for c in PLAN.costs[rule]] == [""]:
-        return slurm_runtime_min(PLAN.job(rule))
-    return lambda wildcards: slurm_runtime_min(PLAN.job(rule, _plan_key(wildcards)))
+    """The SLURM runtime (minutes) of the rule's jobs on their threads: a function of the job."""
+    if not PLAN.knows(rule):
+        return UNMODELLED_RUNTIME_MIN
+    return lambda wildcards, threads: slurm_runtime_min(
+        PLAN.cost(rule, _plan_key(wildcards)), threads
+    )
 
 
 def plan_mem(rule):
-    """The SLURM mem_mb of the rule's job: a number, or a function of the wildcards."""
-    if [c.job.key for c in PLAN.costs[rule]] == [""]:
-        return slurm_mem_mb(PLAN.job(rule))
-    return lambda wildcards: slurm_mem_mb(PLAN.job(rule, _plan_key(wildcards)))
+    """The SLURM mem_mb of the rule's jobs: a number, or a function of the wildcards."""
+    if not PLAN.knows(rule):
+        return UNMODELLED_MEM_MB
+    if PLAN.keys(rule) == [""]:
+        return slurm_mem_mb(PLAN.cost(rule))
+    return lambda wildcards: slurm_mem_mb(PLAN.cost(rule, _plan_key(wildcards)))

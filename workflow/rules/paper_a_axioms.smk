@@ -22,8 +22,6 @@ AXIOM_CATEGORY = "Paper A – axioms"
 
 
 rule paper_a_axiom_a1_md:
-    input:
-        code=code_of("paper_a_axiom_a1_md"),
     output:
         out("paper_a/axioms/a1/md/{process}.npz"),
     log:
@@ -37,6 +35,7 @@ rule paper_a_axiom_a1_md:
         mem_mb=plan_mem("paper_a_axiom_a1_md"),
         runtime=plan_runtime("paper_a_axiom_a1_md"),
     params:
+        code=code_of("paper_a_axiom_a1_md"),
         paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol")},
         seed=config["seed"],
         row=lambda wc: DESIGN_ROWS[wc.process],
@@ -47,7 +46,6 @@ rule paper_a_axiom_a1_md:
 rule paper_a_axiom_a1_images:
     input:
         md=rules.paper_a_axiom_a1_md.output[0],
-        code=code_of("paper_a_axiom_a1_images"),
     output:
         images=out("paper_a/axioms/a1/images/{process}.npy"),
         meta=out("paper_a/axioms/a1/images/{process}.json"),
@@ -62,6 +60,7 @@ rule paper_a_axiom_a1_images:
         mem_mb=plan_mem("paper_a_axiom_a1_images"),
         runtime=plan_runtime("paper_a_axiom_a1_images"),
     params:
+        code=code_of("paper_a_axiom_a1_images"),
         paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol", "render")},
         seed=config["seed"],
         row=lambda wc: DESIGN_ROWS[wc.process],
@@ -75,7 +74,6 @@ rule paper_a_axiom_a1:
         reruns=expand(
             rules.paper_a_axiom_a1_images.output.images, process=TEST_PROCESSES
         ),
-        code=code_of("paper_a_axiom_a1"),
     output:
         csv=out("paper_a/axioms/a1.csv"),
     log:
@@ -90,6 +88,7 @@ rule paper_a_axiom_a1:
         runtime=plan_runtime("paper_a_axiom_a1"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_axiom_a1"),
         paper_a=SCORING,
     script:
         "../scripts/paper_a_axiom_a1.py"
@@ -98,7 +97,6 @@ rule paper_a_axiom_a1:
 rule paper_a_axiom_a3:
     input:
         **AXIOM_INPUTS,
-        code=code_of("paper_a_axiom_a3"),
     output:
         csv=out("paper_a/axioms/a3.csv"),
         example=out("paper_a/axioms/a3_example.npz"),
@@ -114,6 +112,7 @@ rule paper_a_axiom_a3:
         runtime=plan_runtime("paper_a_axiom_a3"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_axiom_a3"),
         paper_a=SCORING,
         a3=AXIOMS["a3"],
         seed=config["seed"],
@@ -125,7 +124,6 @@ rule paper_a_axiom_a4:
     input:
         **AXIOM_INPUTS,
         md=expand(rules.paper_a_md.output.md, process=TEST_PROCESSES),
-        code=code_of("paper_a_axiom_a4"),
     output:
         csv=out("paper_a/axioms/a4.csv"),
         example=out("paper_a/axioms/a4_example.npz"),
@@ -141,6 +139,7 @@ rule paper_a_axiom_a4:
         runtime=plan_runtime("paper_a_axiom_a4"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_axiom_a4"),
         paper_a=SCORING,
         a4=AXIOMS["a4"],
         seed=config["seed"],
@@ -151,7 +150,6 @@ rule paper_a_axiom_a4:
 rule paper_a_axiom_a5_md:
     input:
         md=rules.paper_a_md.output.md,
-        code=code_of("paper_a_axiom_a5_md"),
     output:
         out("paper_a/axioms/a5/{process}.npz"),
     log:
@@ -165,6 +163,7 @@ rule paper_a_axiom_a5_md:
         mem_mb=plan_mem("paper_a_axiom_a5_md"),
         runtime=plan_runtime("paper_a_axiom_a5_md"),
     params:
+        code=code_of("paper_a_axiom_a5_md"),
         paper_a={
             **{k: PAPER_A[k] for k in ("gas", "integrator", "protocol", "render")},
             "axioms": {"a5": AXIOMS["a5"]},
@@ -179,7 +178,6 @@ rule paper_a_axiom_a5:
     input:
         **AXIOM_INPUTS,
         splits=expand(rules.paper_a_axiom_a5_md.output[0], process=TEST_PROCESSES),
-        code=code_of("paper_a_axiom_a5"),
     output:
         csv=out("paper_a/axioms/a5.csv"),
     log:
@@ -194,6 +192,7 @@ rule paper_a_axiom_a5:
         runtime=plan_runtime("paper_a_axiom_a5"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_axiom_a5"),
         paper_a=SCORING,
     script:
         "../scripts/paper_a_axiom_a5.py"
@@ -202,7 +201,6 @@ rule paper_a_axiom_a5:
 rule paper_a_axiom_a6:
     input:
         **AXIOM_INPUTS,
-        code=code_of("paper_a_axiom_a6"),
     output:
         csv=out("paper_a/axioms/a6.csv"),
         example=out("paper_a/axioms/a6_example.npz"),
@@ -218,6 +216,7 @@ rule paper_a_axiom_a6:
         runtime=plan_runtime("paper_a_axiom_a6"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_axiom_a6"),
         paper_a=SCORING,
         a6=AXIOMS["a6"],
         seed=config["seed"],
@@ -228,7 +227,6 @@ rule paper_a_axiom_a6:
 rule paper_a_axiom_additivity:
     input:
         **AXIOM_INPUTS,
-        code=code_of("paper_a_axiom_additivity"),
     output:
         csv=out("paper_a/axioms/additivity.csv"),
     log:
@@ -243,6 +241,7 @@ rule paper_a_axiom_additivity:
         runtime=plan_runtime("paper_a_axiom_additivity"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_axiom_additivity"),
         paper_a=SCORING,
         additivity=AXIOMS["additivity"],
         seed=config["seed"],
@@ -253,7 +252,6 @@ rule paper_a_axiom_additivity:
 rule paper_a_axiom_canonical:
     input:
         **AXIOM_INPUTS,
-        code=code_of("paper_a_axiom_canonical"),
     output:
         csv=out("paper_a/axioms/canonical.csv"),
         curve=out("paper_a/axioms/canonical_curve.csv"),
@@ -269,6 +267,7 @@ rule paper_a_axiom_canonical:
         runtime=plan_runtime("paper_a_axiom_canonical"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_axiom_canonical"),
         paper_a=SCORING,
         canonical=AXIOMS["canonical"],
     script:
@@ -281,7 +280,6 @@ rule paper_a_axiom_canonical:
 rule paper_a_axiom_a1_figure:
     input:
         csv=rules.paper_a_axiom_a1.output.csv,
-        code=code_of("paper_a_axiom_a1_figure"),
     output:
         fig=report(
             out("paper_a/figures/fig3_a1.png"),
@@ -298,6 +296,8 @@ rule paper_a_axiom_a1_figure:
     resources:
         mem_mb=plan_mem("paper_a_axiom_a1_figure"),
         runtime=plan_runtime("paper_a_axiom_a1_figure"),
+    params:
+        code=code_of("paper_a_axiom_a1_figure"),
     script:
         "../scripts/paper_a_axiom_a1_figure.py"
 
@@ -306,7 +306,6 @@ rule paper_a_axiom_a3_figure:
     input:
         csv=rules.paper_a_axiom_a3.output.csv,
         example=rules.paper_a_axiom_a3.output.example,
-        code=code_of("paper_a_axiom_a3_figure"),
     output:
         fig=report(
             out("paper_a/figures/a3.png"),
@@ -324,6 +323,7 @@ rule paper_a_axiom_a3_figure:
         mem_mb=plan_mem("paper_a_axiom_a3_figure"),
         runtime=plan_runtime("paper_a_axiom_a3_figure"),
     params:
+        code=code_of("paper_a_axiom_a3_figure"),
         a3=AXIOMS["a3"],
         seed=config["seed"],
     script:
@@ -334,7 +334,6 @@ rule paper_a_axiom_a4_figure:
     input:
         csv=rules.paper_a_axiom_a4.output.csv,
         example=rules.paper_a_axiom_a4.output.example,
-        code=code_of("paper_a_axiom_a4_figure"),
     output:
         fig=report(
             out("paper_a/figures/a4.png"),
@@ -351,6 +350,8 @@ rule paper_a_axiom_a4_figure:
     resources:
         mem_mb=plan_mem("paper_a_axiom_a4_figure"),
         runtime=plan_runtime("paper_a_axiom_a4_figure"),
+    params:
+        code=code_of("paper_a_axiom_a4_figure"),
     script:
         "../scripts/paper_a_axiom_a4_figure.py"
 
@@ -358,7 +359,6 @@ rule paper_a_axiom_a4_figure:
 rule paper_a_axiom_a5_figure:
     input:
         csv=rules.paper_a_axiom_a5.output.csv,
-        code=code_of("paper_a_axiom_a5_figure"),
     output:
         fig=report(
             out("paper_a/figures/fig5_a5.png"),
@@ -375,6 +375,8 @@ rule paper_a_axiom_a5_figure:
     resources:
         mem_mb=plan_mem("paper_a_axiom_a5_figure"),
         runtime=plan_runtime("paper_a_axiom_a5_figure"),
+    params:
+        code=code_of("paper_a_axiom_a5_figure"),
     script:
         "../scripts/paper_a_axiom_a5_figure.py"
 
@@ -383,7 +385,6 @@ rule paper_a_axiom_a6_figure:
     input:
         csv=rules.paper_a_axiom_a6.output.csv,
         example=rules.paper_a_axiom_a6.output.example,
-        code=code_of("paper_a_axiom_a6_figure"),
     output:
         fig=report(
             out("paper_a/figures/fig6_a6.png"),
@@ -400,6 +401,8 @@ rule paper_a_axiom_a6_figure:
     resources:
         mem_mb=plan_mem("paper_a_axiom_a6_figure"),
         runtime=plan_runtime("paper_a_axiom_a6_figure"),
+    params:
+        code=code_of("paper_a_axiom_a6_figure"),
     script:
         "../scripts/paper_a_axiom_a6_figure.py"
 
@@ -407,7 +410,6 @@ rule paper_a_axiom_a6_figure:
 rule paper_a_axiom_additivity_figure:
     input:
         csv=rules.paper_a_axiom_additivity.output.csv,
-        code=code_of("paper_a_axiom_additivity_figure"),
     output:
         fig=report(
             out("paper_a/figures/fig8_additivity.png"),
@@ -424,6 +426,8 @@ rule paper_a_axiom_additivity_figure:
     resources:
         mem_mb=plan_mem("paper_a_axiom_additivity_figure"),
         runtime=plan_runtime("paper_a_axiom_additivity_figure"),
+    params:
+        code=code_of("paper_a_axiom_additivity_figure"),
     script:
         "../scripts/paper_a_axiom_additivity_figure.py"
 
@@ -432,7 +436,6 @@ rule paper_a_axiom_canonical_figure:
     input:
         csv=rules.paper_a_axiom_canonical.output.csv,
         curve=rules.paper_a_axiom_canonical.output.curve,
-        code=code_of("paper_a_axiom_canonical_figure"),
     output:
         fig=report(
             out("paper_a/figures/canonical_entropy.png"),
@@ -449,6 +452,8 @@ rule paper_a_axiom_canonical_figure:
     resources:
         mem_mb=plan_mem("paper_a_axiom_canonical_figure"),
         runtime=plan_runtime("paper_a_axiom_canonical_figure"),
+    params:
+        code=code_of("paper_a_axiom_canonical_figure"),
     script:
         "../scripts/paper_a_axiom_canonical_figure.py"
 
@@ -463,7 +468,6 @@ rule paper_a_axioms_table:
         additivity=rules.paper_a_axiom_additivity.output.csv,
         canonical=rules.paper_a_axiom_canonical.output.csv,
         metrics=rules.paper_a_train.output.metrics,
-        code=code_of("paper_a_axioms_table"),
     output:
         csv=out("paper_a/axioms/axioms.csv"),
         md=out("paper_a/axioms/axioms.md"),
@@ -478,6 +482,7 @@ rule paper_a_axioms_table:
         mem_mb=plan_mem("paper_a_axioms_table"),
         runtime=plan_runtime("paper_a_axioms_table"),
     params:
+        code=code_of("paper_a_axioms_table"),
         a3=AXIOMS["a3"],
         seed=config["seed"],
     script:

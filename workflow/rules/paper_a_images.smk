@@ -7,7 +7,6 @@ FIG1_PROCESS = PROCESSES[0]  # choice: Fig. 1(b) shows the first process of the 
 rule paper_a_images:
     input:
         md=rules.paper_a_md.output.md,
-        code=code_of("paper_a_render"),
     output:
         images=out("paper_a/images/{process}.npy"),
         meta=out("paper_a/images/{process}.json"),
@@ -23,6 +22,7 @@ rule paper_a_images:
         mem_mb=plan_mem("paper_a_images"),
         runtime=plan_runtime("paper_a_images"),
     params:
+        code=code_of("paper_a_render"),
         paper_a={k: PAPER_A[k] for k in MD_KEYS + ("render",)},
         row=lambda wc: DESIGN_ROWS[wc.process],
     script:
@@ -32,7 +32,6 @@ rule paper_a_images:
 rule paper_a_states:
     input:
         md=expand(rules.paper_a_md.output.md, process=PROCESSES),
-        code=code_of("paper_a_render_states"),
     output:
         states=out("paper_a/states.csv"),
     log:
@@ -47,6 +46,7 @@ rule paper_a_states:
         mem_mb=plan_mem("paper_a_states"),
         runtime=plan_runtime("paper_a_states"),
     params:
+        code=code_of("paper_a_render_states"),
         paper_a={k: PAPER_A[k] for k in MD_KEYS},
         rows=DESIGN_ROWS,
         processes=PROCESSES,
@@ -58,7 +58,6 @@ rule paper_a_fig1:
     input:
         md=expand(rules.paper_a_md.output.md, process=FIG1_PROCESS)[0],
         images=expand(rules.paper_a_images.output.images, process=FIG1_PROCESS)[0],
-        code=code_of("paper_a_fig1"),
     output:
         report(
             out("paper_a/figures/fig1b.png"),
@@ -76,6 +75,7 @@ rule paper_a_fig1:
         mem_mb=plan_mem("paper_a_fig1"),
         runtime=plan_runtime("paper_a_fig1"),
     params:
+        code=code_of("paper_a_fig1"),
         paper_a={k: PAPER_A[k] for k in MD_KEYS + ("render",)},
         row=DESIGN_ROWS[FIG1_PROCESS],
     script:

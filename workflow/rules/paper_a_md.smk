@@ -2,8 +2,6 @@
 
 
 rule paper_a_design:
-    input:
-        code=code_of("paper_a_design"),
     output:
         design=out("paper_a/processes.csv"),
         cells=out("paper_a/design_cells.csv"),
@@ -21,6 +19,7 @@ rule paper_a_design:
         mem_mb=plan_mem("paper_a_design"),
         runtime=plan_runtime("paper_a_design"),
     params:
+        code=code_of("paper_a_design"),
         seed=config["seed"],
         paper_a={
             "gas": {"L": PAPER_A["gas"]["L"]},
@@ -32,8 +31,6 @@ rule paper_a_design:
 
 
 rule paper_a_md:
-    input:
-        code=code_of("paper_a_md"),
     output:
         md=out("paper_a/md/{process}.npz"),
     log:
@@ -48,6 +45,7 @@ rule paper_a_md:
         mem_mb=plan_mem("paper_a_md"),
         runtime=plan_runtime("paper_a_md"),
     params:
+        code=code_of("paper_a_md"),
         paper_a={k: PAPER_A[k] for k in ("gas", "integrator", "protocol")},
         row=lambda wc: DESIGN_ROWS[wc.process],
     script:
@@ -55,8 +53,6 @@ rule paper_a_md:
 
 
 rule paper_a_relaxation:
-    input:
-        code=code_of("paper_a_relaxation"),
     output:
         table=out("paper_a/relaxation/relaxation.csv"),
         times=out("paper_a/relaxation/relaxation_times.csv"),
@@ -71,6 +67,7 @@ rule paper_a_relaxation:
         mem_mb=plan_mem("paper_a_relaxation"),
         runtime=plan_runtime("paper_a_relaxation"),
     params:
+        code=code_of("paper_a_relaxation"),
         seed=config["seed"],
         paper_a={
             "gas": PAPER_A["gas"],
@@ -87,7 +84,6 @@ rule paper_a_relaxation_figure:
     input:
         table=rules.paper_a_relaxation.output.table,
         times=rules.paper_a_relaxation.output.times,
-        code=code_of("paper_a_relaxation_figure"),
     output:
         report(
             out("paper_a/figures/relaxation.png"),
@@ -105,6 +101,7 @@ rule paper_a_relaxation_figure:
         mem_mb=plan_mem("paper_a_relaxation_figure"),
         runtime=plan_runtime("paper_a_relaxation_figure"),
     params:
+        code=code_of("paper_a_relaxation_figure"),
         paper_a={
             "gas": {"L": PAPER_A["gas"]["L"]},
             "protocol": {"t_hold": PAPER_A["protocol"]["t_hold"]},

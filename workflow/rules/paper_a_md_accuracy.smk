@@ -2,8 +2,6 @@
 
 
 rule paper_a_md_accuracy:
-    input:
-        code=code_of("paper_a_md_accuracy"),
     output:
         summary=out("paper_a/md_accuracy/accuracy.csv"),
         segments=out("paper_a/md_accuracy/segments.csv"),
@@ -20,6 +18,7 @@ rule paper_a_md_accuracy:
         mem_mb=plan_mem("paper_a_md_accuracy"),
         runtime=plan_runtime("paper_a_md_accuracy"),
     params:
+        code=code_of("paper_a_md_accuracy"),
         seed=config["seed"],
         paper_a={
             "gas": PAPER_A["gas"],
@@ -36,7 +35,6 @@ rule paper_a_md_fidelity:
     input:
         md=expand(out("paper_a/md/{process}.npz"), process=PROCESSES),
         design=rules.paper_a_design.output.design,
-        code=code_of("paper_a_md_fidelity"),
     output:
         table=out("paper_a/md_accuracy/fidelity.csv"),
     log:
@@ -49,6 +47,8 @@ rule paper_a_md_fidelity:
     resources:
         mem_mb=plan_mem("paper_a_md_fidelity"),
         runtime=plan_runtime("paper_a_md_fidelity"),
+    params:
+        code=code_of("paper_a_md_fidelity"),
     script:
         "../scripts/paper_a_md_fidelity.py"
 
@@ -58,7 +58,6 @@ rule paper_a_md_accuracy_figure:
         summary=rules.paper_a_md_accuracy.output.summary,
         trace=rules.paper_a_md_accuracy.output.trace,
         fidelity=rules.paper_a_md_fidelity.output.table,
-        code=code_of("paper_a_md_accuracy_figure"),
     output:
         report(
             out("paper_a/figures/md_accuracy.png"),
@@ -75,6 +74,8 @@ rule paper_a_md_accuracy_figure:
     resources:
         mem_mb=plan_mem("paper_a_md_accuracy_figure"),
         runtime=plan_runtime("paper_a_md_accuracy_figure"),
+    params:
+        code=code_of("paper_a_md_accuracy_figure"),
     script:
         "../scripts/paper_a_md_accuracy_figure.py"
 

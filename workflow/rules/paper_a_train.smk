@@ -10,7 +10,6 @@ rule paper_a_train:
         images=IMAGES,
         states=rules.paper_a_states.output.states,
         design=rules.paper_a_design.output.design,
-        code=code_of("paper_a_train"),
     output:
         model=out("paper_a/model/siamese.pt"),
         metrics=out("paper_a/model/metrics.json"),
@@ -28,6 +27,7 @@ rule paper_a_train:
         runtime=plan_runtime("paper_a_train"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_train"),
         seed=config["seed"],
         train=PAPER_A["train"],
         size=PAPER_A["render"]["size"],
@@ -39,7 +39,6 @@ rule paper_a_train:
 rule paper_a_train_curve:
     input:
         metrics=rules.paper_a_train.output.metrics,
-        code=code_of("paper_a_train_curve"),
     output:
         report(
             out("paper_a/figures/training_curve.png"),
@@ -56,6 +55,8 @@ rule paper_a_train_curve:
     resources:
         mem_mb=plan_mem("paper_a_train_curve"),
         runtime=plan_runtime("paper_a_train_curve"),
+    params:
+        code=code_of("paper_a_train_curve"),
     script:
         "../scripts/paper_a_train_curve.py"
 
@@ -65,7 +66,6 @@ rule paper_a_scores:
         model=rules.paper_a_train.output.model,
         images=IMAGES,
         states=rules.paper_a_states.output.states,
-        code=code_of("paper_a_scores"),
     output:
         scores=out("paper_a/model/scores.csv"),
     log:
@@ -80,6 +80,7 @@ rule paper_a_scores:
         runtime=plan_runtime("paper_a_scores"),
         gpu=gpu_jobs(PAPER_A["train"]["device"]),
     params:
+        code=code_of("paper_a_scores"),
         size=PAPER_A["render"]["size"],
         n_frames=PAPER_A["protocol"]["n_frames"],
         device=PAPER_A["train"]["device"],
@@ -91,7 +92,6 @@ rule paper_a_scores:
 rule paper_a_entropy_fit:
     input:
         scores=rules.paper_a_scores.output.scores,
-        code=code_of("paper_a_entropy_fit"),
     output:
         table=out("paper_a/entropy_fit.csv"),
         states=out("paper_a/entropy_states.csv"),
@@ -106,6 +106,7 @@ rule paper_a_entropy_fit:
         mem_mb=plan_mem("paper_a_entropy_fit"),
         runtime=plan_runtime("paper_a_entropy_fit"),
     params:
+        code=code_of("paper_a_entropy_fit"),
         R=PAPER_A["gas"]["R"],
     script:
         "../scripts/paper_a_entropy_fit.py"
@@ -114,7 +115,6 @@ rule paper_a_entropy_fit:
 rule paper_a_entropy_gap:
     input:
         scores=rules.paper_a_scores.output.scores,
-        code=code_of("paper_a_entropy_gap"),
     output:
         table=out("paper_a/accuracy_vs_entropy_gap.csv"),
     log:
@@ -128,6 +128,7 @@ rule paper_a_entropy_gap:
         mem_mb=plan_mem("paper_a_entropy_gap"),
         runtime=plan_runtime("paper_a_entropy_gap"),
     params:
+        code=code_of("paper_a_entropy_gap"),
         R=PAPER_A["gas"]["R"],
     script:
         "../scripts/paper_a_entropy_gap.py"
@@ -138,7 +139,6 @@ rule paper_a_fig7:
     input:
         states=rules.paper_a_entropy_fit.output.states,
         fits=rules.paper_a_entropy_fit.output.table,
-        code=code_of("paper_a_fig7"),
     output:
         report(
             out("paper_a/figures/fig7.png"),
@@ -155,6 +155,8 @@ rule paper_a_fig7:
     resources:
         mem_mb=plan_mem("paper_a_fig7"),
         runtime=plan_runtime("paper_a_fig7"),
+    params:
+        code=code_of("paper_a_fig7"),
     script:
         "../scripts/paper_a_fig7.py"
 
@@ -162,7 +164,6 @@ rule paper_a_fig7:
 rule paper_a_fig7_gap:
     input:
         table=rules.paper_a_entropy_gap.output.table,
-        code=code_of("paper_a_fig7_gap"),
     output:
         report(
             out("paper_a/figures/accuracy_vs_entropy_gap.png"),
@@ -179,6 +180,8 @@ rule paper_a_fig7_gap:
     resources:
         mem_mb=plan_mem("paper_a_fig7_gap"),
         runtime=plan_runtime("paper_a_fig7_gap"),
+    params:
+        code=code_of("paper_a_fig7_gap"),
     script:
         "../scripts/paper_a_fig7_gap.py"
 

@@ -36,8 +36,6 @@ PB_WEIGHTS = {
 
 
 rule paper_b_simulate:
-    input:
-        code=code_of("paper_b_simulate"),
     output:
         f"{PB}/runs/b{{block}}.npz",
     log:
@@ -53,6 +51,7 @@ rule paper_b_simulate:
         mem_mb=plan_mem("paper_b_simulate"),
         runtime=plan_runtime("paper_b_simulate"),
     params:
+        code=code_of("paper_b_simulate"),
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc")},
     script:
@@ -60,8 +59,6 @@ rule paper_b_simulate:
 
 
 rule paper_b_frame_rate_sweep:
-    input:
-        code=code_of("paper_b_frame_rate_sweep"),
     output:
         f"{PB}/frame_rate_sweep.csv",
     log:
@@ -75,6 +72,7 @@ rule paper_b_frame_rate_sweep:
         mem_mb=plan_mem("paper_b_frame_rate_sweep"),
         runtime=plan_runtime("paper_b_frame_rate_sweep"),
     params:
+        code=code_of("paper_b_frame_rate_sweep"),
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "frame_rate_sweep")},
     script:
@@ -84,7 +82,6 @@ rule paper_b_frame_rate_sweep:
 rule paper_b_fig2:
     input:
         sweep=rules.paper_b_frame_rate_sweep.output[0],
-        code=code_of("paper_b_fig2"),
     output:
         report(
             f"{PB}/figures/fig2_frame_rate.png",
@@ -102,6 +99,7 @@ rule paper_b_fig2:
         mem_mb=plan_mem("paper_b_fig2"),
         runtime=plan_runtime("paper_b_fig2"),
     params:
+        code=code_of("paper_b_fig2"),
         frame_rate=PAPER_B["gas"]["frame_rate"],
     script:
         "../scripts/paper_b_fig2.py"
@@ -110,7 +108,6 @@ rule paper_b_fig2:
 rule paper_b_fig3:
     input:
         runs=PB_RUN_FILES,
-        code=code_of("paper_b_fig3"),
     output:
         report(
             f"{PB}/figures/fig3_speed_distribution.png",
@@ -128,6 +125,7 @@ rule paper_b_fig3:
         mem_mb=plan_mem("paper_b_fig3"),
         runtime=plan_runtime("paper_b_fig3"),
     params:
+        code=code_of("paper_b_fig3"),
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc")},
     script:
@@ -137,7 +135,6 @@ rule paper_b_fig3:
 rule paper_b_train:
     input:
         runs=PB_RUN_FILES,
-        code=code_of("paper_b_train"),
     output:
         weights=f"{PB}/models/h{{hidden}}.pt",
         log=f"{PB}/models/h{{hidden}}_log.csv",
@@ -158,6 +155,7 @@ rule paper_b_train:
         runtime=plan_runtime("paper_b_train"),
         gpu=PB_GPU,
     params:
+        code=code_of("paper_b_train"),
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("device", "gas", "runs", "hfunc", "train")},
         checkpoint=lambda wc: f"{PB}/models/h{wc.hidden}.ckpt.pt",
@@ -169,7 +167,6 @@ rule paper_b_outputs:
     input:
         runs=PB_RUN_FILES,
         weights=lambda wc: PB_WEIGHTS[wc.source],
-        code=code_of("paper_b_outputs"),
     output:
         f"{PB}/outputs/{{source}}.npz",
     log:
@@ -186,6 +183,7 @@ rule paper_b_outputs:
         runtime=plan_runtime("paper_b_outputs"),
         gpu=PB_GPU,
     params:
+        code=code_of("paper_b_outputs"),
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("device", "gas", "runs", "hfunc")},
         hidden=PB_HIDDEN,
@@ -197,7 +195,6 @@ rule paper_b_table2:
     input:
         logs=expand(rules.paper_b_train.output.log, hidden=PB_HIDDEN),
         ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
-        code=code_of("paper_b_table2"),
     output:
         f"{PB}/tables/table2.csv",
     log:
@@ -211,6 +208,7 @@ rule paper_b_table2:
         mem_mb=plan_mem("paper_b_table2"),
         runtime=plan_runtime("paper_b_table2"),
     params:
+        code=code_of("paper_b_table2"),
         hidden=PB_HIDDEN,
     script:
         "../scripts/paper_b_table2.py"
@@ -220,7 +218,6 @@ rule paper_b_training_curves:
     input:
         logs=expand(rules.paper_b_train.output.log, hidden=PB_HIDDEN),
         ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
-        code=code_of("paper_b_training_curves"),
     output:
         report(
             f"{PB}/figures/training_curves.png",
@@ -238,6 +235,7 @@ rule paper_b_training_curves:
         mem_mb=plan_mem("paper_b_training_curves"),
         runtime=plan_runtime("paper_b_training_curves"),
     params:
+        code=code_of("paper_b_training_curves"),
         hidden=PB_HIDDEN,
     script:
         "../scripts/paper_b_training_curves.py"
@@ -247,7 +245,6 @@ rule paper_b_arrow_ratio:
     input:
         logs=expand(rules.paper_b_train.output.log, hidden=PB_HIDDEN),
         ref_log=[str(PB_REF / "training_log.txt")] if PB_REF is not None else [],
-        code=code_of("paper_b_arrow_ratio"),
     output:
         f"{PB}/tables/arrow_ratio.csv",
     log:
@@ -261,6 +258,7 @@ rule paper_b_arrow_ratio:
         mem_mb=plan_mem("paper_b_arrow_ratio"),
         runtime=plan_runtime("paper_b_arrow_ratio"),
     params:
+        code=code_of("paper_b_arrow_ratio"),
         hidden=PB_HIDDEN,
     script:
         "../scripts/paper_b_arrow_ratio.py"
@@ -269,7 +267,6 @@ rule paper_b_arrow_ratio:
 rule paper_b_fig_arrow:
     input:
         curves=rules.paper_b_arrow_ratio.output[0],
-        code=code_of("paper_b_fig_arrow"),
     output:
         report(
             f"{PB}/figures/arrow_ratio.png",
@@ -286,6 +283,8 @@ rule paper_b_fig_arrow:
     resources:
         mem_mb=plan_mem("paper_b_fig_arrow"),
         runtime=plan_runtime("paper_b_fig_arrow"),
+    params:
+        code=code_of("paper_b_fig_arrow"),
     script:
         "../scripts/paper_b_fig_arrow.py"
 
@@ -294,7 +293,6 @@ rule paper_b_table3:
     input:
         runs=PB_RUN_FILES,
         outputs=PB_OUTPUTS,
-        code=code_of("paper_b_table3"),
     output:
         f"{PB}/tables/table3.csv",
     log:
@@ -308,6 +306,7 @@ rule paper_b_table3:
         mem_mb=plan_mem("paper_b_table3"),
         runtime=plan_runtime("paper_b_table3"),
     params:
+        code=code_of("paper_b_table3"),
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc", "train")},
     script:
@@ -318,7 +317,6 @@ rule paper_b_fig5:
     input:
         runs=PB_RUN_FILES,
         outputs=PB_OUTPUTS,  # ours, and the published weights' when reference_dir is set
-        code=code_of("paper_b_fig5"),
     output:
         report(
             f"{PB}/figures/fig5_h_vs_models.png",
@@ -336,6 +334,7 @@ rule paper_b_fig5:
         mem_mb=plan_mem("paper_b_fig5"),
         runtime=plan_runtime("paper_b_fig5"),
     params:
+        code=code_of("paper_b_fig5"),
         seed=config["seed"],
         paper_b={k: PAPER_B[k] for k in ("gas", "runs", "hfunc", "train")},
     script:

@@ -18,7 +18,6 @@ rule reproduction:
         fidelity=rules.paper_a_md_fidelity.output.table,
         table2=rules.paper_b_table2.output[0],
         table3=rules.paper_b_table3.output[0],
-        code=code_of("reproduction"),
     output:
         csv=report(
             out("reproduction.csv"),
@@ -37,14 +36,13 @@ rule reproduction:
         mem_mb=plan_mem("reproduction"),
         runtime=plan_runtime("reproduction"),
     params:
+        code=code_of("reproduction"),
         preset=" + ".join(CONFIG_FILES),
     script:
         "../scripts/reproduction.py"
 
 
 rule run_config:
-    input:
-        code=code_of("run_config"),
     output:
         report(
             out("config_used.yaml"),
@@ -62,6 +60,7 @@ rule run_config:
         mem_mb=plan_mem("run_config"),
         runtime=plan_runtime("run_config"),
     params:
+        code=code_of("run_config"),
         config=config,
         configfiles=CONFIG_FILES,
     script:

@@ -47,8 +47,9 @@ import yaml
 
 from ..config import ConfigError
 from ..io import write_text
-from .model import (CALIBRATION_FILE, FIG, STAGES, Sizes, load_calibration,  # noqa: F401
-                    rule_specs)
+from .dag import workflow_jobs
+from .model import (CALIBRATION_FILE, CONSTANT, FIG, STAGES, Sizes,  # noqa: F401
+                    load_calibration, rule_models)
 
 BENCH_COLUMNS = ("s", "max_rss", "cpu_time")
 
@@ -98,7 +99,8 @@ def _metrics(results: Path) -> dict | None:
 
 
 def run_points(results: str | Path, config: Mapping, repo: Path | None = None) -> list[dict]:
-    """Every job of ``config`` that has a benchmark file under ``results``, with its sizes.
+    """Every job of ``config``'s DAG that has a benchmark file under ``results``, with its
+    sizes, its rule's conda env, stage and numba kernels.
 
     The siamese training's work uses the epochs and pairs per epoch the run actually did
     (``metrics.json``), not the config's upper bound.
@@ -106,38 +108,41 @@ def run_points(results: str | Path, config: Mapping, repo: Path | None = None) -
     results = Path(results)
     S = Sizes(config, repo)
     metrics = _metrics(results)
-    specs = rule_specs(lambda: 0.0)
+    models = rule_models(lambda: 0.0)
+    sizes: dict[str, dict] = {}
     points = []
-    for rule, spec in specs.items():
-        if not spec.bench:
+    for j in sorted(workflow_jobs(config, repo), key=lambda j: (j.rule, j.key)):
+        if not j.runs or not j.benchmark:
             continue
-        for key, work, mem, disk in spec.jobs(S):
-            bench = results / spec.bench.format(key=key)
-            if not bench.is_file():
-                continue
-            if rule == "paper_a_train" and metrics is not None:
-                pairs = float(metrics.get("train_pairs_per_epoch", S.train_pairs()))
-                work = float(metrics["epochs"]) * pairs * S.F * S.size2
-            outs = [results / o.format(key=key) for o in spec.outputs]
-            size = sum(o.stat().st_size for o in outs) if outs and all(
-                o.is_file() for o in outs) else None
-            points.append(dict(rule=rule, key=key, work=work, mem=mem, disk=disk, bytes=size,
-                               end=bench.stat().st_mtime, **read_benchmark(bench)))
+        bench = results / j.benchmark
+        if not bench.is_file():
+            continue
+        m = models.get(j.rule, CONSTANT)
+        if j.rule not in sizes:
+            sizes[j.rule] = {k: (w, me, d) for k, w, me, d in m.jobs(S)}
+        work, mem, disk = sizes[j.rule].get(j.key, sizes[j.rule].get("", (0.0, 0.0, 0.0)))
+        if j.rule == "paper_a_train" and metrics is not None:
+            pairs = float(metrics.get("train_pairs_per_epoch", S.train_pairs()))
+            work = float(metrics["epochs"]) * pairs * S.F * S.size2
+        outs = [results / o for o in j.outputs]
+        size = sum(o.stat().st_size for o in outs) if outs and all(
+            o.is_file() for o in outs) else None
+        points.append(dict(rule=j.rule, key=j.key, work=work, mem=mem, disk=disk, bytes=size,
+                           env=j.env, stage=m.stage, kernels=m.kernels,
+                           end=bench.stat().st_mtime, **read_benchmark(bench)))
     return points
 
 
 def warm_points(points: list[dict]) -> list[dict]:
     """The jobs of a run made from a cold numba cache (a fresh clone) that did not compile: for
-    each kernel module (``RuleSpec.kernels``), drop the jobs that started before the first job
+    each kernel module (``RuleModel.kernels``), drop the jobs that started before the first job
     using it ended (they compiled it, side by side); the rest loaded the cache."""
-    specs = rule_specs(lambda: 0.0)
     first_end: dict[str, float] = {}
     for p in points:
-        k = specs[p["rule"]].kernels
+        k = p["kernels"]
         if k:
             first_end[k] = min(first_end.get(k, math.inf), p["end"])
-    return [p for p in points if not specs[p["rule"]].kernels
-            or p["end"] - p["s"] >= first_end[specs[p["rule"]].kernels]]
+    return [p for p in points if not p["kernels"] or p["end"] - p["s"] >= first_end[p["kernels"]]]
 
 
 def _spans(x: Sequence[float]) -> bool:
@@ -220,9 +225,16 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
         s), ``env_start_s`` (a compute job's), ``env_rss_mb``;
         ``train_best_epoch`` (median best epoch of the runs' siamese trainings).
     """
-    specs = rule_specs(lambda: 0.0)
+    models = rule_models(lambda: 0.0)
     points: list[dict] = []
     best = []
+    # each rule's conda env and stage, from the workflow's DAG of each run's config
+    env_of: dict[str, str] = {}
+    for results, config in list(runs) + list(startup):
+        for j in workflow_jobs(config, repo):
+            if j.runs and j.benchmark:
+                env_of.setdefault(j.rule, j.env)
+    stage_of = {r: models.get(r, CONSTANT).stage for r in env_of}
     for results, config in runs:
         pts = run_points(results, config, repo)
         points += warm_points(pts) if str(results) in cold else pts
@@ -235,27 +247,28 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
     small: dict[str, list[dict]] = {}
     for results, config in startup:
         for p in run_points(results, config, repo):
-            if p["work"] > 0 and specs[p["rule"]].stage != FIG:
+            if p["work"] > 0 and p["stage"] != FIG:
                 small.setdefault(p["rule"], []).append(p)
     env_t, env_m, start = {}, {}, {}
     for env in ("md", "torch"):
-        const = [p for p in points if specs[p["rule"]].env == env and p["work"] == 0]
+        const = [p for p in points if p["env"] == env and p["work"] == 0]
         env_t[env] = statistics.median(p["cpu_s"] for p in const) if const else 0.0
         env_m[env] = statistics.median(p["max_rss"] for p in const) if const else 0.0
         # a compute job's start-up: the identified intercepts of the env's fitted lines
         fitted = [_line([p["work"] for p in by_rule[r]], [p["cpu_s"] for p in by_rule[r]],
-                        0.0)[0] for r, spec in specs.items()
-                  if spec.env == env and spec.stage != FIG and r in by_rule
+                        0.0)[0] for r in env_of
+                  if env_of[r] == env and stage_of[r] != FIG and r in by_rule
                   and _spans([p["work"] for p in by_rule[r]])]
         fitted = [a for a in fitted if a > 0]
-        measured = [p["cpu_s"] for r, ps in small.items() if specs[r].env == env for p in ps]
+        measured = [p["cpu_s"] for r, ps in small.items() if env_of.get(r) == env for p in ps]
         start[env] = statistics.median(measured or fitted or [env_t[env]])
     rules = {}
-    for rule, spec in specs.items():
+    for rule in sorted(env_of, key=lambda r: (r not in by_rule, r)):  # measured rules first
         pts = by_rule.get(rule, [])
-        base = env_t[spec.env] if spec.stage == FIG else start[spec.env]  # the kind's start-up
-        if not pts and spec.like in rules:  # the same code's throughput, said in the file
-            rules[rule] = dict(rules[spec.like], n_jobs=0, like=spec.like)
+        env, like = env_of[rule] or "md", models.get(rule, CONSTANT).like
+        base = env_t[env] if stage_of[rule] == FIG else start[env]  # the kind's start-up
+        if not pts and like in rules:  # the same code's throughput, said in the file
+            rules[rule] = dict(rules[like], n_jobs=0, like=like)
             if rule in small:  # but its own start-up where small jobs measured it
                 rules[rule]["overhead_s"] = round(_startup(
                     [p["work"] for p in small[rule]], [p["cpu_s"] for p in small[rule]],
@@ -263,7 +276,7 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
             continue
         if not pts:  # never measured: the env's start-up, no growth (said in the file)
             rules[rule] = dict(overhead_s=round(base, 3), s_per_work=0.0,
-                               rss_base_mb=round(env_m[spec.env], 1), rss_per_mem=0.0,
+                               rss_base_mb=round(env_m[env], 1), rss_per_mem=0.0,
                                bytes_per_disk=0.0, n_jobs=0)
             continue
         if rule in small:
@@ -272,7 +285,7 @@ def fit(runs: Sequence[tuple[str | Path, Mapping]], repo: Path | None = None,
                                  [p["cpu_s"] for p in small[rule]])
         else:
             a, b = _line([p["work"] for p in pts], [p["cpu_s"] for p in pts], base)
-        ra, rb = _line([p["mem"] for p in pts], [p["max_rss"] for p in pts], env_m[spec.env])
+        ra, rb = _line([p["mem"] for p in pts], [p["max_rss"] for p in pts], env_m[env])
         sized = [p["bytes"] / p["disk"] for p in pts if p["bytes"] and p["disk"] > 0]
         rules[rule] = dict(overhead_s=round(a, 3), s_per_work=float(f"{b:.4g}"),
                            rss_base_mb=round(ra, 1), rss_per_mem=float(f"{rb:.4g}"),
@@ -365,10 +378,9 @@ def measured_stages(results: str | Path, config: Mapping, repo: Path | None = No
                     column: str = "cpu_s") -> dict[str, dict]:
     """Per stage, what a finished run's benchmark files say: ``jobs`` found, ``seconds``
     (sum of ``column``) and ``max_rss`` (MB)."""
-    specs = rule_specs(lambda: 0.0)
     out = {s: dict(jobs=0, seconds=0.0, max_rss=0.0) for s in STAGES}
     for p in run_points(results, config, repo):
-        t = out[specs[p["rule"]].stage]
+        t = out[p["stage"]]
         t["jobs"] += 1
         t["seconds"] += p[column]
         t["max_rss"] = max(t["max_rss"], p["max_rss"])
@@ -381,14 +393,14 @@ def compare(plan, results: str | Path, config: Mapping, repo: Path | None = None
     file under ``results``: ``jobs`` (found), ``planned`` (jobs in the plan), ``projected_s``,
     ``measured_s`` (sum of ``column``), ``ratio`` (projected / measured; None if nothing was
     measured)."""
-    specs = rule_specs(lambda: 0.0)
     out = {s: dict(jobs=0, planned=0, projected_s=0.0, measured_s=0.0) for s in STAGES}
     found = {(p["rule"], p["key"]): p for p in run_points(results, config, repo)}
+    targets = {j.rule for j in plan.jobs if not j.runs}
     for rule, costs in plan.costs.items():
-        if not specs[rule].bench:  # `all`: no job of its own
+        if rule in targets:  # `all`: no job of its own
             continue
         for c in costs:
-            t = out[specs[rule].stage]
+            t = out[c.stage]
             t["planned"] += 1
             p = found.get((rule, c.job.key))
             if p is not None:

@@ -1,9 +1,10 @@
 """Per-rule cost model: work units of every job from the config, times measured throughputs.
 
-Every rule of the workflow has a :class:`RuleSpec`: its stage, the conda env it runs in, its
-threads, and a function that lists its jobs exactly as the rule files expand them (one per
-process, test process, Paper B block, width, ... from :func:`thermolearn.paper_a.design.make_design`
-and the config) with three sizes per job:
+The jobs themselves (which rules, how many jobs, their threads, conda env, outputs, benchmark
+files and dependencies) come from the workflow's own DAG (:mod:`.dag`). What the workflow cannot
+say is kept here: for a rule whose cost grows with the config's sizes, a :class:`RuleModel` gives
+its stage and, per wildcard value (process, test process, Paper B block, width, ... from
+:func:`thermolearn.paper_a.design.make_design` and the config), three sizes:
 
 - ``work``: what its CPU time is proportional to (MD: N x integration steps; rendering: images x
   canvas^2; training: epochs x pairs x frames x size^2; scoring: images scored x size^2; Paper B:
@@ -11,6 +12,11 @@ and the config) with three sizes per job:
   cost (figures, tables);
 - ``mem``: what its peak memory grows with (MB of data it holds);
 - ``disk``: what its outputs' size is proportional to (stored values).
+
+A rule of constant cost (a figure or table) needs no model here: its measured constants in
+``calibration.yaml`` are its model (stage "figures and tables"). A rule with neither (a rule
+added since the last calibration) is listed as "no model": it parses and runs, with the
+profile's default SLURM limits (:data:`UNMODELLED_MEM_MB`, :data:`UNMODELLED_RUNTIME_MIN`).
 
 The constants that turn those into seconds, MB and bytes are measured (``calibration.yaml``,
 :mod:`.calibration`):
@@ -26,8 +32,7 @@ safety factors and floors below, kept in this one place.
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -45,6 +50,9 @@ SLURM_TIME_FACTOR = 3.0    # runtime asked = 3 x the projected wall time of the 
 SLURM_TIME_FLOOR_MIN = 10  # ... and never under 10 minutes (queue and start-up)
 SLURM_MEM_FACTOR = 2.0     # mem asked = 2 x the projected peak RSS ...
 SLURM_MEM_FLOOR_MB = 1000  # ... and never under 1000 MB
+# A rule the plan has no model of asks what profiles/default gives a job (default-resources):
+UNMODELLED_MEM_MB = 2000
+UNMODELLED_RUNTIME_MIN = 60
 # A job of T threads is assumed to use them at this efficiency for its wall time (measured:
 # training on 2 threads 1.55 CPU-s per wall-s, 0.78; assumed lower for 8 threads):
 THREAD_EFFICIENCY = 0.5
@@ -77,20 +85,16 @@ class Job:
 
 
 @dataclass(frozen=True)
-class RuleSpec:
-    """How a rule's jobs and sizes follow from the config (see the module docstring)."""
+class RuleModel:
+    """How a rule's job sizes follow from the config (see the module docstring): ``jobs`` lists
+    ``(wildcard value, work, mem, disk)`` for every value the rule can be asked for."""
 
     stage: str
-    env: str                     # "md" or "torch": the start-up cost of rules of no work
-    threads: int
     jobs: Callable[["Sizes"], list[tuple[str, float, float, float]]]
-    bench: str                   # benchmark file under results/<preset>/, {key} = wildcard
-    outputs: tuple[str, ...] = ()  # output files measured for disk ({key} = wildcard)
     work_unit: str = ""
     like: str = ""               # a rule of the same code whose constants stand in until
                                  # this rule has calibration points of its own
     kernels: str = ""            # the numba kernel module its jobs compile (COMPILE_S)
-    threads_key: tuple[str, ...] = ()  # config keys that set its threads, if the config does
 
 
 class Sizes:
@@ -290,134 +294,76 @@ def _train(best_epoch: Callable[[], float]):
     return jobs
 
 
-def _const(stage: str, env: str, bench: str, threads: int = 1) -> RuleSpec:
-    return RuleSpec(stage, env, threads, _one(), bench)
-
-
 FIG = "figures and tables"
 SCORING_UNIT = "images scored x size^2"
 
 
-def _axiom(name: str, n_images: Callable[[Sizes], float]) -> RuleSpec:
-    """The axiom analysis ``paper_a_axiom_<name>``: it scores ``n_images(S)`` states."""
-    return RuleSpec("scoring", "torch", 2, _scored(n_images),
-                    f"benchmarks/paper_a/axioms/{name}.tsv", (), SCORING_UNIT,
-                    threads_key=("paper_a", "axioms", "threads"))
+def _axiom(n_images: Callable[[Sizes], float]) -> RuleModel:
+    """An axiom analysis ``paper_a_axiom_<name>``: it scores ``n_images(S)`` states."""
+    return RuleModel("scoring", _scored(n_images), SCORING_UNIT)
 
 
-def rule_specs(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleSpec]:
-    """Every rule the model knows, by name (``best_epoch``: typical best epoch of training)."""
-    md_out = ("paper_a/md/{key}.npz",)
+def _runs_model() -> RuleModel:
+    return RuleModel(FIG, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
+                     "runs x frames x disks")
+
+
+def rule_models(best_epoch: Callable[[], float] = lambda: 8.0) -> dict[str, RuleModel]:
+    """The rules whose cost grows with the config's sizes, by name (``best_epoch``: typical
+    best epoch of training). Rules of constant cost in "figures and tables" are not listed:
+    their calibration constants are their model."""
     return {
-        "all": _const(FIG, "md", ""),
         # Paper A MD
-        "paper_a_design": _const("Paper A MD", "md", "benchmarks/paper_a/design.tsv"),
-        "paper_a_md": RuleSpec("Paper A MD", "md", 1, _md_jobs,
-                               "benchmarks/paper_a/md/{key}.tsv", md_out, "N x steps",
-                               kernels="paper_a/md/engine"),
-        "paper_a_relaxation": RuleSpec("Paper A MD", "md", 1, _one(work=_relaxation),
-                                       "benchmarks/paper_a/relaxation.tsv", (), "N x steps"),
-        "paper_a_md_accuracy": RuleSpec(
-            "MD accuracy", "md", 1, _one(work=_md_accuracy), "benchmarks/paper_a/md_accuracy.tsv",
-            (), "N x steps, every process at every dt", like="paper_a_md"),
-        "paper_a_md_fidelity": _const(FIG, "md", "benchmarks/paper_a/md_fidelity.tsv"),
-        "paper_a_md_accuracy_figure": _const(FIG, "md",
-                                             "benchmarks/paper_a/md_accuracy_figure.tsv"),
-        "paper_a_relaxation_figure": _const(FIG, "md", "benchmarks/paper_a/relaxation_figure.tsv"),
+        "paper_a_design": RuleModel("Paper A MD", _one()),  # constant, but in its stage
+        "paper_a_md": RuleModel("Paper A MD", _md_jobs, "N x steps", kernels="paper_a/md/engine"),
+        "paper_a_relaxation": RuleModel("Paper A MD", _one(work=_relaxation), "N x steps"),
+        "paper_a_md_accuracy": RuleModel("MD accuracy", _one(work=_md_accuracy),
+                                         "N x steps, every process at every dt",
+                                         like="paper_a_md"),
         # rendering
-        "paper_a_images": RuleSpec(
-            "rendering", "md", 1, _images(lambda S: S.rows), "benchmarks/paper_a/images/{key}.tsv",
-            ("paper_a/images/{key}.npy", "paper_a/images/{key}.json"), "images x canvas^2",
-            kernels="paper_a/render/fast"),
-        "paper_a_states": RuleSpec(
-            "rendering", "md", 1,
-            _one(work=lambda S: sum(S.frames(r) * r["N"] for r in S.rows)),
-            "benchmarks/paper_a/states.tsv", (), "disk positions read"),
-        "paper_a_fig1": _const(FIG, "md", "benchmarks/paper_a/fig1.tsv"),
+        "paper_a_images": RuleModel("rendering", _images(lambda S: S.rows), "images x canvas^2",
+                                    kernels="paper_a/render/fast"),
+        "paper_a_states": RuleModel(
+            "rendering", _one(work=lambda S: sum(S.frames(r) * r["N"] for r in S.rows)),
+            "disk positions read"),
         # training and scoring
-        "paper_a_train": RuleSpec("training", "torch", 8, _train(best_epoch),
-                                  "benchmarks/paper_a/train.tsv", ("paper_a/model/siamese.pt",),
-                                  "epochs x pairs x frames x size^2",
-                                  threads_key=("paper_a", "train", "threads")),
-        "paper_a_train_curve": _const(FIG, "torch", "benchmarks/paper_a/train_curve.tsv"),
-        "paper_a_scores": RuleSpec(
-            "scoring", "torch", 4,
-            _one(work=lambda S: sum(S.frames(r) for r in S.rows) * S.size2,
-                 mem=lambda S: S.image_mb(S.rows)),
-            "benchmarks/paper_a/scores.tsv", (), SCORING_UNIT),
-        "paper_a_entropy_fit": _const(FIG, "md", "benchmarks/paper_a/entropy_fit.tsv"),
-        "paper_a_entropy_gap": _const(FIG, "md", "benchmarks/paper_a/entropy_gap.tsv"),
-        "paper_a_fig7": _const(FIG, "md", "benchmarks/paper_a/fig7.tsv"),
-        "paper_a_fig7_gap": _const(FIG, "md", "benchmarks/paper_a/fig7_gap.tsv"),
+        "paper_a_train": RuleModel("training", _train(best_epoch),
+                                   "epochs x pairs x frames x size^2"),
+        "paper_a_scores": RuleModel(
+            "scoring", _one(work=lambda S: sum(S.frames(r) for r in S.rows) * S.size2,
+                            mem=lambda S: S.image_mb(S.rows)), SCORING_UNIT),
         # axioms
-        "paper_a_axiom_a1_md": RuleSpec(
-            "A1/A5 MD", "md", 1, _a1_md, "benchmarks/paper_a/axioms/a1_md/{key}.tsv",
-            ("paper_a/axioms/a1/md/{key}.npz",), "N x steps"),
-        "paper_a_axiom_a1_images": RuleSpec(
-            "rendering", "md", 1, _images(lambda S: S.test),
-            "benchmarks/paper_a/axioms/a1_images/{key}.tsv",
-            ("paper_a/axioms/a1/images/{key}.npy", "paper_a/axioms/a1/images/{key}.json"),
-            "images x canvas^2"),
-        "paper_a_axiom_a5_md": RuleSpec(
-            "A1/A5 MD", "md", 1, _a5_md, "benchmarks/paper_a/axioms/a5_md/{key}.tsv",
-            ("paper_a/axioms/a5/{key}.npz",), "splits x N x steps"),
-        "paper_a_axiom_a1": _axiom("a1", lambda S: 2 * S.test_states()),
-        "paper_a_axiom_a3": _axiom(
-            "a3", lambda S: min(int(AX(S)["a3"]["max_states"]),
-                                len(S.test) * int(S.a["protocol"]["n_cycles"]))),
-        "paper_a_axiom_a4": _axiom(
-            "a4", lambda S: min(int(AX(S)["a4"]["max_states"]), S.test_states())
-            * len(AX(S)["a4"]["lambdas"])),
-        "paper_a_axiom_a5": _axiom("a5", lambda S: 2 * sum(_a5_splits(S, r) for r in S.test)),
-        "paper_a_axiom_a6": _axiom(
-            "a6", lambda S: min(int(AX(S)["a6"]["max_states"]), S.test_states())
-            * len(AX(S)["a6"]["eps"]) * int(AX(S)["a6"]["n_z_pairs"])),
-        "paper_a_axiom_additivity": _axiom(
-            "additivity", lambda S: int(AX(S)["additivity"]["n_pairs"])
-            * len(AX(S)["additivity"]["lambdas"]) * 2),
-        "paper_a_axiom_canonical": _axiom("canonical", lambda S: S.test_states()),
-        **{f"paper_a_axiom_{a}_figure": _const(FIG, "md", f"benchmarks/paper_a/axioms/{a}_figure.tsv")
-           for a in ("a1", "a3", "a4", "a5", "a6", "additivity", "canonical")},
-        "paper_a_axioms_table": _const(FIG, "md", "benchmarks/paper_a/axioms/table.tsv"),
+        "paper_a_axiom_a1_md": RuleModel("A1/A5 MD", _a1_md, "N x steps"),
+        "paper_a_axiom_a1_images": RuleModel("rendering", _images(lambda S: S.test),
+                                             "images x canvas^2"),
+        "paper_a_axiom_a5_md": RuleModel("A1/A5 MD", _a5_md, "splits x N x steps"),
+        "paper_a_axiom_a1": _axiom(lambda S: 2 * S.test_states()),
+        "paper_a_axiom_a3": _axiom(lambda S: min(int(AX(S)["a3"]["max_states"]),
+                                                 len(S.test) * int(S.a["protocol"]["n_cycles"]))),
+        "paper_a_axiom_a4": _axiom(lambda S: min(int(AX(S)["a4"]["max_states"]), S.test_states())
+                                   * len(AX(S)["a4"]["lambdas"])),
+        "paper_a_axiom_a5": _axiom(lambda S: 2 * sum(_a5_splits(S, r) for r in S.test)),
+        "paper_a_axiom_a6": _axiom(lambda S: min(int(AX(S)["a6"]["max_states"]), S.test_states())
+                                   * len(AX(S)["a6"]["eps"]) * int(AX(S)["a6"]["n_z_pairs"])),
+        "paper_a_axiom_additivity": _axiom(lambda S: int(AX(S)["additivity"]["n_pairs"])
+                                           * len(AX(S)["additivity"]["lambdas"]) * 2),
+        "paper_a_axiom_canonical": _axiom(lambda S: S.test_states()),
         # Paper B
-        "paper_b_simulate": RuleSpec(
-            "Paper B simulation", "md", 1, _paper_b_blocks, "benchmarks/paper_b/runs/b{key}.tsv",
-            ("paper_b/runs/b{key}.npz",), "runs x frames x disks",
-            kernels="paper_b/hard_disks"),
-        "paper_b_frame_rate_sweep": RuleSpec(
-            "Paper B simulation", "md", 1, _one(work=_sweep),
-            "benchmarks/paper_b/frame_rate_sweep.tsv", (), "steps x disks"),
-        "paper_b_fig2": _const(FIG, "md", "benchmarks/paper_b/fig2.tsv"),
-        "paper_b_fig3": RuleSpec(FIG, "md", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
-                                 "benchmarks/paper_b/fig3.tsv", (), "runs x frames x disks"),
-        "paper_b_train": RuleSpec(
-            "Paper B training", "torch", 1, _pb_train, "benchmarks/paper_b/train_h{key}.tsv",
-            ("paper_b/models/h{key}.pt",), "epochs x runs x frames x disks x h"),
-        "paper_b_outputs": RuleSpec(
-            "Paper B training", "torch", 1, _pb_outputs, "benchmarks/paper_b/outputs/{key}.tsv",
-            ("paper_b/outputs/{key}.npz",), "runs x frames x disks x sum(h)"),
-        "paper_b_table2": _const(FIG, "torch", "benchmarks/paper_b/table2.tsv"),
-        "paper_b_training_curves": _const(FIG, "torch", "benchmarks/paper_b/training_curves.tsv"),
-        "paper_b_arrow_ratio": _const(FIG, "torch", "benchmarks/paper_b/arrow_ratio.tsv"),
-        "paper_b_fig_arrow": _const(FIG, "torch", "benchmarks/paper_b/fig_arrow.tsv"),
-        "paper_b_table3": RuleSpec(FIG, "torch", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
-                                   "benchmarks/paper_b/table3.tsv", (), "runs x frames x disks"),
-        "paper_b_fig5": RuleSpec(FIG, "torch", 1, _one(work=_all_runs, mem=lambda S: _all_runs(S) * 8 / 1e6),
-                                 "benchmarks/paper_b/fig5.tsv", (), "runs x frames x disks"),
-        # report
-        "reproduction": _const(FIG, "md", "benchmarks/reproduction.tsv"),
-        "run_config": _const(FIG, "md", "benchmarks/run_config.tsv"),
+        "paper_b_simulate": RuleModel("Paper B simulation", _paper_b_blocks,
+                                      "runs x frames x disks", kernels="paper_b/hard_disks"),
+        "paper_b_frame_rate_sweep": RuleModel("Paper B simulation", _one(work=_sweep),
+                                              "steps x disks"),
+        "paper_b_fig3": _runs_model(),
+        "paper_b_train": RuleModel("Paper B training", _pb_train,
+                                   "epochs x runs x frames x disks x h"),
+        "paper_b_outputs": RuleModel("Paper B training", _pb_outputs,
+                                     "runs x frames x disks x sum(h)"),
+        "paper_b_table3": _runs_model(),
+        "paper_b_fig5": _runs_model(),
     }
 
 
-def workflow_rules(repo: Path) -> list[str]:
-    """Rule names declared in ``repo/workflow/rules/*.smk`` and the Snakefile (static scan)."""
-    names = []
-    files = sorted((Path(repo) / "workflow" / "rules").glob("*.smk")) + [Path(repo) / "Snakefile"]
-    for f in files:
-        if f.is_file():
-            names += re.findall(r"(?m)^rule (\w+):", f.read_text(encoding="utf-8"))
-    return names
+CONSTANT = RuleModel(FIG, _one())  # a rule of constant cost: its calibration is its model
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,7 +387,8 @@ def load_calibration(path: str | Path = CALIBRATION_FILE) -> dict:
 
 @dataclass
 class JobCost:
-    """A job's projection: CPU seconds, peak RSS (MB), output bytes, wall seconds."""
+    """A job's projection: CPU seconds, peak RSS (MB), output bytes; ``threads`` are the job's
+    (from the DAG, or as the rule asks them at parse time)."""
 
     job: Job
     stage: str
@@ -449,23 +396,35 @@ class JobCost:
     cpu_s: float
     rss_mb: float
     disk_bytes: float
-    cpu_max_s: float = 0.0  # upper bound (training to max_epochs); set by make_plan
+    cpu_max_s: float = 0.0  # upper bound (training to max_epochs); set by the model
+
+    def wall_s(self, threads: int | None = None) -> float:
+        """Wall time on ``threads`` (default its own) at :data:`THREAD_EFFICIENCY` (1 thread: the
+        CPU time)."""
+        return self.cpu_s / _speedup(self.threads if threads is None else threads)
 
     @property
     def wall_max_s(self) -> float:
         """Upper bound of the wall time on its threads at :data:`THREAD_EFFICIENCY` (1 thread:
         the CPU time), from ``cpu_max_s``."""
-        eff = 1.0 if self.threads == 1 else self.threads * THREAD_EFFICIENCY
-        return max(self.cpu_s, self.cpu_max_s) / max(1.0, eff)
+        return max(self.cpu_s, self.cpu_max_s) / _speedup(self.threads)
+
+
+def _speedup(threads: int) -> float:
+    return max(1.0, 1.0 if threads <= 1 else threads * THREAD_EFFICIENCY)
 
 
 @dataclass
 class Plan:
-    """The projection of a config: every job's cost, rules without a model, the calibration."""
+    """The projection of a config: every DAG job's cost, rules without a model, the calibration
+    and the DAG's jobs (:class:`.dag.DagJob`, for the schedule)."""
 
     costs: dict[str, list[JobCost]]
     no_model: list[str] = field(default_factory=list)
     calibration: Mapping = field(default_factory=dict)
+    jobs: list = field(default_factory=list)
+    cost_of: dict = field(default_factory=dict)   # DagJob.id -> JobCost (modelled jobs)
+    work_units: dict = field(default_factory=dict)  # rule -> its work unit, where it has one
 
     def n_jobs(self) -> dict[str, int]:
         return {rule: len(c) for rule, c in self.costs.items()}
@@ -492,14 +451,12 @@ class Plan:
         return out
 
 
-def predict(spec: RuleSpec, const: Mapping, job: Job, threads: int | None = None) -> JobCost:
-    """A job's cost from its sizes and the rule's calibrated constants ``const`` (``threads``:
-    the job's, where the config sets them; default the rule's)."""
-    threads = spec.threads if threads is None else threads
+def predict(stage: str, const: Mapping, job: Job, threads: int = 1) -> JobCost:
+    """A job's cost from its sizes and the rule's calibrated constants ``const``."""
     cpu = float(const["overhead_s"]) + float(const["s_per_work"]) * job.work
     rss = float(const["rss_base_mb"]) + float(const["rss_per_mem"]) * job.mem
-    disk = float(const.get("bytes_per_disk", 0.0)) * job.disk if spec.outputs else 0.0
-    return JobCost(job, spec.stage, threads, cpu, rss, disk)
+    disk = float(const.get("bytes_per_disk", 0.0)) * job.disk
+    return JobCost(job, stage, threads, cpu, rss, disk)
 
 
 def numba_cache_cold(module: str, src: Path = Path(__file__).resolve().parents[1]) -> bool:
@@ -509,9 +466,80 @@ def numba_cache_cold(module: str, src: Path = Path(__file__).resolve().parents[1
     return not any((path.parent / "__pycache__").glob(f"{path.name}.*.nbi"))
 
 
+class CostModel:
+    """Per-job costs of a config, by rule and wildcard value, without the DAG: what the rule
+    files ask at parse time (``workflow/rules/common.smk``: SLURM ``mem_mb`` and ``runtime``).
+
+    Parameters
+    ----------
+    config : dict
+        A validated config.
+    calibration : dict, optional
+        The constants (``calibration.yaml``); default: the package's file.
+    repo : Path, optional
+        Repository root: resolves ``paper_b.reference_dir``.
+    """
+
+    def __init__(self, config: Mapping, calibration: Mapping | None = None,
+                 repo: Path | None = None):
+        self.calibration = load_calibration() if calibration is None else calibration
+        cal = self.calibration
+        self.models = rule_models(lambda: float(cal["train_best_epoch"]))
+        self._upper = rule_models(lambda: math.inf)  # training to max_epochs: the SLURM limit
+        self.sizes = Sizes(config, repo)
+        self._costs: dict[str, dict[str, JobCost]] = {}
+
+    def model(self, rule: str) -> RuleModel | None:
+        """The rule's model: its :class:`RuleModel`, :data:`CONSTANT` for a calibrated rule of
+        constant cost, None for a rule the plan does not know."""
+        if rule in self.models:
+            return self.models[rule]
+        return CONSTANT if rule in self.calibration["rules"] else None
+
+    def knows(self, rule: str) -> bool:
+        return self.model(rule) is not None and self._constants(rule) is not None
+
+    def _constants(self, rule: str) -> Mapping | None:
+        const = self.calibration["rules"].get(rule)
+        m = self.models.get(rule)
+        if const is None and m is not None and m.like:
+            const = self.calibration["rules"].get(m.like)
+        return const
+
+    def costs(self, rule: str) -> dict[str, JobCost]:
+        """Every job the rule can be asked for, by wildcard value ('' for a rule of one job),
+        at 1 thread; a KeyError for a rule without a model."""
+        if rule not in self._costs:
+            m, const = self.model(rule), self._constants(rule)
+            if m is None or const is None:
+                raise KeyError(f"rule {rule!r} has no cost model (thermolearn.plan.model) or no "
+                               "calibration (`thermolearn plan --calibrate`)")
+            upper = (self._upper.get(rule) or CONSTANT).jobs(self.sizes)
+            out = {}
+            for j, u in zip(m.jobs(self.sizes), upper):
+                c = predict(m.stage, const, Job(rule, *j))
+                c.cpu_max_s = predict(m.stage, const, Job(rule, *u)).cpu_s
+                out[c.job.key] = c
+            self._costs[rule] = out
+        return self._costs[rule]
+
+    def cost(self, rule: str, key: str = "", threads: int = 1) -> JobCost:
+        """One job's cost on ``threads``; a KeyError names a rule or key without a model."""
+        costs = self.costs(rule)
+        if self.model(rule) is CONSTANT:  # the same whatever its wildcards
+            key = ""
+        if key not in costs:
+            raise KeyError(f"rule {rule!r} has no job {key!r} in the cost model")
+        return replace(costs[key], threads=int(threads))
+
+    def keys(self, rule: str) -> list[str]:
+        return list(self.costs(rule))
+
+
 def make_plan(config: Mapping, calibration: Mapping | None = None, repo: Path | None = None,
-              extra_rules: list[str] | None = None, numba_cold: bool | None = None) -> Plan:
-    """Project every job of ``config``.
+              extra_rules: list[str] | None = None, numba_cold: bool | None = None,
+              jobs: list | None = None) -> Plan:
+    """Project every job of ``config``'s DAG.
 
     Parameters
     ----------
@@ -521,49 +549,44 @@ def make_plan(config: Mapping, calibration: Mapping | None = None, repo: Path | 
         The constants (``calibration.yaml`` as read by :func:`.calibration.load_calibration`);
         default: the package's file.
     repo : Path, optional
-        Repository root: resolves ``paper_b.reference_dir``; its rule files are scanned for rules
-        the model does not know (listed in ``Plan.no_model``).
+        Repository root whose workflow gives the DAG (:func:`.dag.workflow_jobs`; default this
+        checkout); also resolves ``paper_b.reference_dir``.
     extra_rules : list of str, optional
-        Further rule names to check against the model.
+        Further rule names to check against the model (listed in ``Plan.no_model`` if unknown).
     numba_cold : bool, optional
         Whether the run starts with numba's cache cold (a fresh clone): adds ``COMPILE_S`` of
         each kernel module to the first job of its first rule. Default: this package's cache.
+    jobs : list of DagJob, optional
+        The DAG's jobs, if already read (default: :func:`.dag.workflow_jobs`).
     """
-    cal = load_calibration() if calibration is None else calibration
-    specs = rule_specs(lambda: float(cal["train_best_epoch"]))
-    upper = rule_specs(lambda: math.inf)  # training runs to max_epochs: the SLURM limit
-    S = Sizes(config, repo)
+    from .dag import REPO, workflow_jobs
+
+    model = CostModel(config, calibration, repo or REPO)  # the DAG's repo: the same weights
+    if jobs is None:
+        jobs = workflow_jobs(config, repo)
     costs: dict[str, list[JobCost]] = {}
-    for rule, spec in specs.items():
-        const = cal["rules"].get(rule)
-        if const is None and spec.like:
-            const = cal["rules"].get(spec.like)
-        jobs = spec.jobs(S)
-        if const is None and all(j[1] == 0 for j in jobs) and "env_overhead_s" in cal:
-            # a rule of constant cost not yet measured: its conda env's start-up (as fit does)
-            const = dict(overhead_s=cal["env_overhead_s"][spec.env], s_per_work=0.0,
-                         rss_base_mb=cal["env_rss_mb"][spec.env], rss_per_mem=0.0)
-        if const is None:
-            raise ConfigError(f"calibration has no constants for rule {rule!r}: run "
-                              "`thermolearn plan --calibrate RESULTS_DIR=PRESET ...`")
-        threads = None
-        if spec.threads_key:
-            threads = config
-            for k in spec.threads_key:
-                threads = threads[k]
-        costs[rule] = [predict(spec, const, Job(rule, *j), threads) for j in jobs]
-        for c, j in zip(costs[rule], upper[rule].jobs(S)):
-            c.cpu_max_s = predict(spec, const, Job(rule, *j)).cpu_s
+    cost_of: dict[int, JobCost] = {}
+    no_model = set()
+    for j in sorted(jobs, key=lambda j: (j.rule, j.key)):
+        if not j.runs:  # a target rule: Snakemake runs nothing for it
+            c = JobCost(Job(j.rule, j.key), FIG, j.threads, 0.0, 0.0, 0.0)
+        elif model.knows(j.rule):
+            c = model.cost(j.rule, j.key, j.threads)
+        else:
+            no_model.add(j.rule)
+            continue
+        costs.setdefault(j.rule, []).append(c)
+        cost_of[j.id] = c
     charged = set()
-    for rule, spec in specs.items():
-        k = spec.kernels
-        if k and k not in charged and costs[rule]:
+    for rule, m in model.models.items():  # the first job of the first rule of each kernel
+        k = m.kernels
+        if k and k not in charged and costs.get(rule):
             charged.add(k)
             if numba_cache_cold(k) if numba_cold is None else numba_cold:
                 costs[rule][0].cpu_s += COMPILE_S[k]
-    declared = (workflow_rules(repo) if repo is not None else []) + list(extra_rules or [])
-    no_model = sorted({r for r in declared if r not in specs})
-    return Plan(costs, no_model, cal)
+    no_model |= {r for r in (extra_rules or []) if not model.knows(r)}
+    units = {r: m.work_unit for r, m in model.models.items() if m.work_unit}
+    return Plan(costs, sorted(no_model), model.calibration, list(jobs), cost_of, units)
 
 
 def device_of(config: Mapping, stage: str) -> str | None:
@@ -577,10 +600,13 @@ def device_of(config: Mapping, stage: str) -> str | None:
     return str(value)
 
 
-def slurm_runtime_min(cost: JobCost) -> int:
+def slurm_runtime_min(cost: JobCost, threads: int | None = None) -> int:
     """SLURM ``runtime`` (minutes) of a job: :data:`SLURM_TIME_FACTOR` x the upper bound of its
-    projected wall time on its threads (training: all ``max_epochs``; CPU throughput, so a GPU
-    job finishes sooner), at least :data:`SLURM_TIME_FLOOR_MIN`."""
+    projected wall time on its threads (``threads``, default the cost's; training: all
+    ``max_epochs``; CPU throughput, so a GPU job finishes sooner), at least
+    :data:`SLURM_TIME_FLOOR_MIN`."""
+    if threads is not None:
+        cost = replace(cost, threads=int(threads))
     return int(max(SLURM_TIME_FLOOR_MIN, math.ceil(SLURM_TIME_FACTOR * cost.wall_max_s / 60.0)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from .model import STAGES, Plan, Sizes, device_of, rule_specs
+from .model import STAGES, Plan, Sizes, device_of
 
 
 def _bytes(n: float) -> str:
@@ -26,19 +26,20 @@ def format_plan(plan: Plan, config: Mapping, names: str) -> str:
     """The plan as text: jobs per rule, then per stage hours, disk and the largest job."""
     cal = plan.calibration
     prov = cal.get("provenance", {})
-    specs = rule_specs()
     lines = [f"thermolearn plan: {names} (preset {config['preset']})",
              f"calibration: {len(prov.get('runs', []))} runs on {prov.get('machine', '?')}, "
              f"{prov.get('date', '?')} (thermolearn/plan/calibration.yaml)", ""]
     n = plan.n_jobs()
-    lines.append(f"jobs per rule ({sum(n.values())} in all):")
+    lines.append(f"jobs per rule ({len(plan.jobs)} in all, from the workflow's DAG):")
     for rule, k in n.items():
         cost = sum(c.cpu_s for c in plan.costs[rule])
-        unit = specs[rule].work_unit
+        unit = plan.work_units.get(rule, "")
         lines.append(f"  {rule:34s} {k:6d}   {cost / 3600:9.3f} CPU-h"
                      + (f"   (work: {unit})" if unit else ""))
     for rule in plan.no_model:
-        lines.append(f"  {rule:34s}      ?   no model: its jobs and cost are not in this plan")
+        k = sum(1 for j in plan.jobs if j.rule == rule)
+        lines.append(f"  {rule:34s} {k:6d}   no model: its cost is not in this plan (no "
+                     "calibration; `thermolearn plan --calibrate`)")
     lines += ["", f"{'stage':20s} {'jobs':>6s} {'core-hours':>11s} {'disk':>9s} "
               f"{'largest RSS':>12s}  runs on"]
     totals = plan.stage_totals()
