@@ -113,7 +113,22 @@ def make_design(config: dict) -> pd.DataFrame:
             rows.append(dict(N=n_disks, v_push=float(v_push), v_pull=float(v_pull),
                              dL_push=float(dl_push), dL_pull=float(dl_pull)))
     df = pd.DataFrame(rows)
-    # split: stratified by (N, v_push, v_pull) cell, shuffled within each cell
+    if d.get("stratify", "cell") == "N":
+        df["split"] = split_by_n(df, d, rng)
+    else:
+        df["split"] = split_by_cell(df, d, per_cell, rng)
+    seeds = ss.spawn(len(df))
+    df["seed"] = [int(s.generate_state(1, np.uint32)[0]) for s in seeds]
+    L, Lx_min, n_cyc = a["gas"]["L"], a["protocol"]["Lx_min"], a["protocol"]["n_cycles"]
+    df["n_states"] = [n_states(L, Lx_min, n_cyc, r.dL_push, r.dL_pull) for r in df.itertuples()]
+    df.insert(0, "process", [process_id(i) for i in range(len(df))])
+    return df[COLUMNS]
+
+
+def split_by_cell(df: pd.DataFrame, d: dict, per_cell: int, rng: np.random.Generator
+                  ) -> np.ndarray:
+    """The split stratified by (N, v_push, v_pull) cell, shuffled within each cell
+    (:func:`split_counts`)."""
     v_pairs = list(itertools.product(d["v"], d["v"]))
     order = cell_order(list(d["N"]), v_pairs, rng)
     counts = split_counts(per_cell, d["split"], len(order))
@@ -123,13 +138,22 @@ def make_design(config: dict) -> pd.DataFrame:
         idx = np.flatnonzero([c == (n_disks, float(v_push), float(v_pull)) for c in cell_of])
         idx = idx[rng.permutation(len(idx))]
         labels[idx] = np.repeat(PARTS, k)
-    df["split"] = labels
-    seeds = ss.spawn(len(df))
-    df["seed"] = [int(s.generate_state(1, np.uint32)[0]) for s in seeds]
-    L, Lx_min, n_cyc = a["gas"]["L"], a["protocol"]["Lx_min"], a["protocol"]["n_cycles"]
-    df["n_states"] = [n_states(L, Lx_min, n_cyc, r.dL_push, r.dL_pull) for r in df.itertuples()]
-    df.insert(0, "process", [process_id(i) for i in range(len(df))])
-    return df[COLUMNS]
+    return labels
+
+
+def split_by_n(df: pd.DataFrame, d: dict, rng: np.random.Generator) -> np.ndarray:
+    """The split of the runs made before issue 25 (``stratify: N``): by N only, shuffled within
+    each N, the same draws as then, so that the designs of those committed runs can be rebuilt."""
+    split, n_vals = d["split"], len(d["N"])
+    labels = np.empty(len(df), dtype=object)
+    for n_disks in d["N"]:
+        idx = np.flatnonzero(df["N"].to_numpy() == n_disks)
+        idx = idx[rng.permutation(len(idx))]
+        n_tr, n_va = split["train"] // n_vals, split["val"] // n_vals
+        labels[idx[:n_tr]] = "train"
+        labels[idx[n_tr:n_tr + n_va]] = "val"
+        labels[idx[n_tr + n_va:]] = "test"
+    return labels
 
 
 def design_row(config: dict, process: str) -> dict:
