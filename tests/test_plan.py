@@ -24,6 +24,7 @@ from thermolearn.plan.model import (COMPILE_S, STAGES, THREAD_EFFICIENCY, UNMODE
 from thermolearn.plan.schedule import (ASSUMED_GPU_SPEEDUP,
                                        SNAKEMAKE_CPU_PER_JOB_S_BEFORE_39A3C92, simulate)
 from thermolearn.plan.text import format_plan
+from thermolearn.report.committed import wall_time
 
 # The demo run the plan is checked against (a fresh clone of b12410f), kept as a test fixture.
 DEMO_BENCH = REPO / "tests" / "data" / "runs" / "demo_b12410f"
@@ -269,13 +270,6 @@ def test_a_new_rule_without_calibration_parses_runs_and_shows_as_no_model(tmp_pa
     assert "1 jobs of rules without a model counted as 0 s" in shown.stdout
 
 
-def _measured_minutes(time_v: Path) -> float:
-    """The elapsed wall time of a `/usr/bin/time -v` record, in minutes."""
-    line = next(x for x in time_v.read_text().splitlines() if "Elapsed (wall clock)" in x)
-    parts = [float(x) for x in line.rsplit(" ", 1)[1].split(":")]
-    return sum(v * 60 ** (len(parts) - 2 - i) for i, v in enumerate(parts))
-
-
 def test_schedule_on_two_cores_within_1_3x_of_the_committed_runs():
     """`thermolearn plan --cores 2` against the two runs timed on this 2-core machine, each as it
     ran (fresh clones, so numba compiled; Snakemake's profile before 39a3c92, whose scheduler
@@ -301,7 +295,7 @@ def test_schedule_on_two_cores_within_1_3x_of_the_committed_runs():
     ran = {(p["rule"], p["key"]) for p in run_points(repro_dir, config)}
     timed = {(j.rule, j.key) for j in paper_a if j.runs}
     assert len(timed) == 311 and timed <= ran  # every Paper A job of the timed run
-    measured = _measured_minutes(repro_dir / "wall_time.txt")
+    measured = wall_time(repro_dir / "wall_time.txt")[0]
     assert measured == pytest.approx(114.0, abs=0.05)
     repro = simulate(plan, config, 2, only={j.id for j in paper_a},
                      per_job_s=SNAKEMAKE_CPU_PER_JOB_S_BEFORE_39A3C92).wall_s / 60

@@ -12,6 +12,7 @@ import contextlib
 import glob
 import hashlib
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -161,3 +162,46 @@ def load_npz(
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: truncated or corrupt artifact ({type(exc).__name__}: {exc})") from None
     return meta, data
+
+
+# Snakemake's benchmark files (one per job: s, max_rss, ..., cpu_time).
+BENCH_COLUMNS = ("s", "max_rss", "cpu_time")
+
+# snakemake.benchmark's schedule: BENCHMARK_INTERVAL_SHORT for the first 31 samples (from the
+# job's start), then BENCHMARK_INTERVAL (tests/test_plan.py checks them against snakemake's).
+SAMPLE_SHORT_S, N_SHORT, SAMPLE_LONG_S = 0.5, 31, 30.0
+
+
+def last_sample_s(wall_s: float) -> float:
+    """The time (s from the job's start) of Snakemake's last resource sample of a job that ran
+    ``wall_s`` seconds: the time its ``cpu_time`` was read."""
+    short_end = SAMPLE_SHORT_S * (N_SHORT - 1)
+    if wall_s < short_end:
+        return SAMPLE_SHORT_S * math.floor(wall_s / SAMPLE_SHORT_S)
+    return short_end + SAMPLE_LONG_S * math.floor((wall_s - short_end) / SAMPLE_LONG_S)
+
+
+def cpu_estimate(cpu_time: float, wall_s: float) -> float:
+    """A job's CPU seconds: the CPU rate up to Snakemake's last sample (``cpu_time`` over
+    :func:`last_sample_s`) times the wall time. A job too short for a sample after its start
+    counts one busy core for its wall time."""
+    t = last_sample_s(wall_s)
+    if t <= 0 or cpu_time <= 0:
+        return wall_s
+    return cpu_time * wall_s / t
+
+
+def read_benchmark(path: str | Path) -> dict[str, float]:
+    """The last row of a Snakemake benchmark file: ``s`` (wall s), ``max_rss`` (MB),
+    ``cpu_time`` (s, as sampled) and ``cpu_s`` (:func:`cpu_estimate`). A missing value (``-``,
+    written for very short jobs) reads as 0."""
+    lines = Path(path).read_text(encoding="utf-8").strip().splitlines()
+    head, row = lines[0].split("\t"), lines[-1].split("\t")
+    out = {}
+    for col in BENCH_COLUMNS:
+        try:
+            out[col] = float(row[head.index(col)])
+        except (ValueError, IndexError):
+            out[col] = 0.0
+    out["cpu_s"] = cpu_estimate(out["cpu_time"], out["s"])
+    return out

@@ -46,51 +46,13 @@ import numpy as np
 import yaml
 
 from ..config import ConfigError
-from ..io import write_text
+from ..io import (BENCH_COLUMNS, N_SHORT, SAMPLE_LONG_S, SAMPLE_SHORT_S,  # noqa: F401
+                  cpu_estimate, last_sample_s, read_benchmark, write_text)
 from .dag import workflow_jobs
 from .model import (CALIBRATION_FILE, CONSTANT, FIG, STAGES, Sizes,  # noqa: F401
                     load_calibration, rule_models)
 
-BENCH_COLUMNS = ("s", "max_rss", "cpu_time")
-
-# snakemake.benchmark's schedule: BENCHMARK_INTERVAL_SHORT for the first 31 samples (from the
-# job's start), then BENCHMARK_INTERVAL (tests/test_plan.py checks them against snakemake's).
-SAMPLE_SHORT_S, N_SHORT, SAMPLE_LONG_S = 0.5, 31, 30.0
-
-
-def last_sample_s(wall_s: float) -> float:
-    """The time (s from the job's start) of Snakemake's last resource sample of a job that ran
-    ``wall_s`` seconds: the time its ``cpu_time`` was read."""
-    short_end = SAMPLE_SHORT_S * (N_SHORT - 1)
-    if wall_s < short_end:
-        return SAMPLE_SHORT_S * math.floor(wall_s / SAMPLE_SHORT_S)
-    return short_end + SAMPLE_LONG_S * math.floor((wall_s - short_end) / SAMPLE_LONG_S)
-
-
-def cpu_estimate(cpu_time: float, wall_s: float) -> float:
-    """A job's CPU seconds: the CPU rate up to Snakemake's last sample (``cpu_time`` over
-    :func:`last_sample_s`) times the wall time. A job too short for a sample after its start
-    counts one busy core for its wall time."""
-    t = last_sample_s(wall_s)
-    if t <= 0 or cpu_time <= 0:
-        return wall_s
-    return cpu_time * wall_s / t
-
-
-def read_benchmark(path: str | Path) -> dict[str, float]:
-    """The last row of a Snakemake benchmark file: ``s`` (wall s), ``max_rss`` (MB),
-    ``cpu_time`` (s, as sampled) and ``cpu_s`` (:func:`cpu_estimate`). A missing value (``-``,
-    written for very short jobs) reads as 0."""
-    lines = Path(path).read_text(encoding="utf-8").strip().splitlines()
-    head, row = lines[0].split("\t"), lines[-1].split("\t")
-    out = {}
-    for col in BENCH_COLUMNS:
-        try:
-            out[col] = float(row[head.index(col)])
-        except (ValueError, IndexError):
-            out[col] = 0.0
-    out["cpu_s"] = cpu_estimate(out["cpu_time"], out["s"])
-    return out
+# The benchmark-file reader and its CPU estimate live in io (report reads them too).
 
 
 def _metrics(results: Path) -> dict | None:
