@@ -18,7 +18,8 @@ from thermolearn.paper_a.siamese.data import (N_GROUP, StateSet, _augment_numpy,
 from thermolearn.paper_a.siamese.infer import load_model, score_images
 from thermolearn.paper_a.siamese.model import (SiameseNet, bf16_native, flatten_size,
                                                resolve_device, to_input)
-from thermolearn.paper_a.siamese.train import TrainSettings, run_training_job, train
+from thermolearn.paper_a.siamese.train import (TrainSettings, epoch_seed, model_seed,
+                                              run_training_job, train)
 
 
 @pytest.fixture(autouse=True)
@@ -415,3 +416,30 @@ def test_settings_of_a_run_recorded_before_near_pairs_draw_uniform_pairs():
     assert TrainSettings.from_config({**full, "near_share": 0.3}).near_share == 0.3
     with pytest.raises(KeyError):
         TrainSettings.from_config({k: v for k, v in full.items() if k != "lr"})
+
+
+def test_replica_zero_keeps_the_seeds_of_runs_before_it_and_others_differ():
+    # the formulas of every run recorded before paper_a.train.replica existed
+    def old(words):
+        ss = np.random.SeedSequence(words)
+        return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    stream = 0x5A3E5E
+    assert model_seed(2025, 0) == old([2025, stream, 0xFFFF])
+    assert [epoch_seed(2025, e, 0) for e in range(3)] == [old([2025, stream, e]) for e in range(3)]
+    seeds = {(r, e): epoch_seed(2025, e, r) for r in range(3) for e in range(3)}
+    assert len(set(seeds.values())) == 9
+    assert len({model_seed(2025, r) for r in range(3)}) == 3
+    with pytest.raises(ValueError, match="replica"):
+        model_seed(2025, -1)
+
+
+def test_a_replica_is_another_training_of_the_same_data():
+    tr, va = synthetic_states(4, 1), synthetic_states(2, 2)
+    ref = train(SETTINGS, 7, tr, va, 32, 5, show_progress=False)
+    same = train(dataclasses.replace(SETTINGS, replica=0), 7, tr, va, 32, 5, show_progress=False)
+    rep = train(dataclasses.replace(SETTINGS, replica=1), 7, tr, va, 32, 5, show_progress=False)
+    w = {k: v for k, v in ref.model.state_dict().items() if v.is_floating_point()}
+    assert all(torch.equal(v, same.model.state_dict()[k]) for k, v in w.items())
+    assert not all(torch.equal(v, rep.model.state_dict()[k]) for k, v in w.items())
+    assert TrainSettings.from_config(
+        {k: v for k, v in dataclasses.asdict(SETTINGS).items() if k != "replica"}).replica == 0

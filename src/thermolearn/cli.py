@@ -146,6 +146,32 @@ def _summarise(args) -> int:
     return 0
 
 
+def _spread(args) -> int:
+    from .io import write_csv, write_text
+    from .report.spread import read_rows, spread_table, to_markdown
+
+    seeds = {}
+    for item in args.seeds:
+        label, sep, source = item.partition("=")
+        if not sep or not label or not source:
+            raise ConfigError(f"{item}: expected LABEL=SOURCE (a reproduction.csv or a "
+                              "results folder)")
+        if not Path(source).exists():
+            raise ConfigError(f"{source}: no such file or folder")
+        try:
+            seeds[label] = read_rows(source)
+        except (FileNotFoundError, ValueError) as exc:
+            raise ArtifactError(str(exc)) from exc
+    table = spread_table(seeds, None if args.paper == "all" else args.paper)
+    text = to_markdown(table, args.title)
+    if args.csv:
+        write_csv(args.csv, table)
+    if args.md:
+        write_text(args.md, text)
+    print(text, end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="thermolearn", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -170,6 +196,16 @@ def main(argv: list[str] | None = None) -> int:
                        "rows passing per paper, CPU time per paper, wall time")
     p.add_argument("runs", nargs="+", metavar="RUN_DIR")
     p.set_defaults(func=_summarise)
+    p = sub.add_parser("spread", help="a reproduction table's rows over seeds: each seed's "
+                       "number, mean +- sd, and whether the bar lies within the spread")
+    p.add_argument("seeds", nargs="+", metavar="LABEL=SOURCE",
+                   help="a seed's reproduction.csv, or its results folder (Paper A rows from "
+                   "its artifacts)")
+    p.add_argument("--paper", choices=["A", "B", "all"], default="A")
+    p.add_argument("--title", default="Rows over seeds")
+    p.add_argument("--md", metavar="OUT.md", help="also write the markdown here")
+    p.add_argument("--csv", metavar="OUT.csv", help="also write the table as csv")
+    p.set_defaults(func=_spread)
     p = sub.add_parser("plan", help="project jobs per rule, CPU/GPU-hours, disk and memory of "
                        "a config before running it (thermolearn.plan)")
     p.add_argument("configs", nargs="*", metavar="CONFIG")

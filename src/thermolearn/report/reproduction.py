@@ -54,6 +54,27 @@ from ..provenance import provenance_line
 COLUMNS = ["paper", "quantity", "ours", "reference", "tolerance", "pass", "n", "source"]
 
 
+_BAR_TEXT = re.compile(r"^(>=|<=) (paper ([+-]) )?([0-9.]+(?:e-?[0-9]+)?)$")
+
+
+def bar_of(tolerance: str, reference: float) -> tuple[str, float] | None:
+    """The bar a row's tolerance text sets, as (">=" or "<=", value), or None for a row judged
+    otherwise (a per-process bound, a relative tolerance, a shown number).
+
+    Reads the forms :func:`paper_a_rows` writes: ``">= paper - 0.03"`` (the paper's number
+    ``reference`` minus 0.03), ``"<= paper + 0.05"``, ``">= 0.98"``.
+    """
+    m = _BAR_TEXT.match(str(tolerance).strip())
+    if m is None:
+        return None
+    side, relative, sign, amount = m.group(1), m.group(2), m.group(3), float(m.group(4))
+    if not relative:
+        return side, amount
+    if not np.isfinite(reference):
+        return None
+    return side, float(reference) + (amount if sign == "+" else -amount)
+
+
 def _row(paper, quantity, ours, ref, tol_text, ok, n="", source=""):
     ok_val = "" if ok is None else ("pass" if bool(ok) and np.isfinite(ours) else "FAIL")
     return dict(paper=paper, quantity=quantity, ours=float(ours), reference=float(ref),

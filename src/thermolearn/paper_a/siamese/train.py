@@ -6,7 +6,8 @@ Early stopping on the validation loss (all pairs of every validation process) wi
 ``patience`` epochs; the weights of the best epoch are kept.
 
 Determinism: epoch ``e`` draws its pairs, augmentation and dropout masks from streams seeded by
-``(seed, e)``, so an epoch depends only on the seed and the state at its start (model, Adam,
+``(seed, e)`` (and ``paper_a.train.replica`` when it is not 0: another training of the same
+design, MD and images, for a spread over training seeds), so an epoch depends only on the seed and the state at its start (model, Adam,
 schedule). A checkpoint written after every epoch holds exactly that state, hence a run resumed
 after an interruption ends with the same weights as an uninterrupted one (on the same device).
 A checkpoint is used only when its config hash, data fingerprint and code hash match.
@@ -59,12 +60,13 @@ class TrainSettings:
     train_processes: int | None = None
     near_share: float = 0.0
     near_gap: int = 2
+    replica: int = 0
 
     @classmethod
     def from_config(cls, train: dict) -> "TrainSettings":
-        """The settings of ``train``; the near-pair keys may be missing (a run recorded before
-        they existed drew uniform pairs, their defaults)."""
-        optional = {"near_share", "near_gap"}
+        """The settings of ``train``; the near-pair keys and ``replica`` may be missing (a run
+        recorded before they existed drew uniform pairs, as replica 0: their defaults)."""
+        optional = {"near_share", "near_gap", "replica"}
         return cls(**{k: train[k] for k in cls.__dataclass_fields__
                       if k in train or k not in optional})
 
@@ -118,14 +120,23 @@ def subset_processes(cells: "pd.DataFrame", k: int | None, seed: int = 0) -> lis
     return sorted(str(p) for p in chosen)
 
 
-def epoch_seed(seed: int, epoch: int) -> int:
-    """The 63-bit seed of epoch ``epoch``'s random streams."""
-    ss = np.random.SeedSequence([int(seed), SEED_STREAM, int(epoch)])
+def _replica_words(replica: int) -> list[int]:
+    # replica 0 keeps the entropy words every run before the key had, so its draws are unchanged
+    if replica < 0:
+        raise ValueError(f"paper_a.train.replica: {replica} is negative")
+    return [int(replica)] if replica else []
+
+
+def epoch_seed(seed: int, epoch: int, replica: int = 0) -> int:
+    """The 63-bit seed of epoch ``epoch``'s random streams (pairs, augmentation, dropout) of
+    training replica ``replica``."""
+    ss = np.random.SeedSequence([int(seed), SEED_STREAM, int(epoch), *_replica_words(replica)])
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
-def model_seed(seed: int) -> int:
-    ss = np.random.SeedSequence([int(seed), SEED_STREAM, 0xFFFF])
+def model_seed(seed: int, replica: int = 0) -> int:
+    """The 63-bit seed of the network's initial weights of training replica ``replica``."""
+    ss = np.random.SeedSequence([int(seed), SEED_STREAM, 0xFFFF, *_replica_words(replica)])
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
@@ -218,7 +229,7 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
     set_deterministic(device)
     amp = use_amp(settings, device)
     in_dtype = torch.bfloat16 if amp else torch.float32
-    torch.manual_seed(model_seed(seed))
+    torch.manual_seed(model_seed(seed, settings.replica))
     model = SiameseNet(size, n_frames).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=settings.lr_decay)
@@ -254,7 +265,7 @@ def train(settings: TrainSettings, seed: int, train_set: StateSet, val_set: Stat
             if stopped:
                 break
             t0 = time.time()
-            es = epoch_seed(seed, epoch)
+            es = epoch_seed(seed, epoch, settings.replica)
             torch.manual_seed(es)  # dropout masks (all devices)
             gen = torch.Generator(device=device).manual_seed(es)
             i0, i1, y = sample_pairs(n_states_p, offsets, settings.pairs_per_process, gen, device,

@@ -1,0 +1,129 @@
+"""A reproduction table's rows over seeds: each seed's number, their mean and sample standard
+deviation, and a verdict that says whether the bar lies within the spread.
+
+A seed here is one run of the same preset with another draw: another master seed (the whole
+DAG: design, MD, training) or another training replica (``paper_a.train.replica``) on the same
+MD. Each seed's rows are a ``reproduction.csv`` (the ``reproduction`` rule) or, for a run whose
+Paper B part did not run, its Paper A rows recomputed from the results folder's artifacts
+(:func:`paper_a_table`). Rows are matched by (paper, quantity).
+
+Verdict of a row over k seeds (i pass), with mean m, sd s and its bar b where it has one
+(:func:`thermolearn.report.reproduction.bar_of`):
+
+- ``pass in all k`` / ``FAIL in all k`` / ``mixed: i of k pass``;
+- then ``bar within 1 sd`` when |m - b| <= s (another seed could fall on either side), else
+  ``bar outside 1 sd``. A mixed row always has its bar inside the range of the seeds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .reproduction import COLUMNS, bar_of, paper_a_rows
+
+# a Paper A results folder's artifacts, as the workflow writes them (results/<preset>/)
+PAPER_A_ARTIFACTS = {
+    "metrics_path": "paper_a/model/metrics.json",
+    "axioms_csv": "paper_a/axioms/axioms.csv",
+    "entropy_fit_csv": "paper_a/entropy_fit.csv",
+    "gap_csv": "paper_a/accuracy_vs_entropy_gap.csv",
+    "fidelity_csv": "paper_a/md_accuracy/fidelity.csv",
+}
+
+
+def paper_a_table(results_dir: str | Path) -> pd.DataFrame:
+    """The Paper A rows of the reproduction table, from a results folder's artifacts.
+
+    Raises
+    ------
+    FileNotFoundError naming the first artifact the folder lacks.
+    """
+    root = Path(results_dir)
+    paths = {k: root / v for k, v in PAPER_A_ARTIFACTS.items()}
+    for p in paths.values():
+        if not p.is_file():
+            raise FileNotFoundError(f"{p}: missing (a finished Paper A run has it)")
+    return pd.DataFrame(paper_a_rows(**paths), columns=COLUMNS)
+
+
+def read_rows(source: str | Path) -> pd.DataFrame:
+    """One seed's rows: a ``reproduction.csv``, or a results folder (its Paper A rows)."""
+    source = Path(source)
+    if source.is_dir():
+        return paper_a_table(source)
+    table = pd.read_csv(source, keep_default_na=False, na_values=[""])
+    missing = {"paper", "quantity", "ours", "reference", "tolerance", "pass"} - set(table)
+    if missing:
+        raise ValueError(f"{source}: not a reproduction table (lacks {sorted(missing)})")
+    table["pass"] = table["pass"].fillna("")
+    return table
+
+
+def verdict(values: np.ndarray, passes: list[str], bar: tuple[str, float] | None) -> str:
+    """The verdict of one row over seeds (module docstring). ``passes``: each seed's
+    "pass"/"FAIL"; a row no seed judges gets ""."""
+    judged = [p for p in passes if p in ("pass", "FAIL")]
+    if not judged:
+        return ""
+    k, i = len(judged), judged.count("pass")
+    text = f"pass in all {k}" if i == k else f"FAIL in all {k}" if i == 0 else \
+        f"mixed: {i} of {k} pass"
+    finite = values[np.isfinite(values)]
+    if bar is None or len(finite) < 2:
+        return text
+    m, s = finite.mean(), finite.std(ddof=1)
+    return text + ("; bar within 1 sd" if abs(m - bar[1]) <= s else "; bar outside 1 sd")
+
+
+def spread_table(seeds: dict[str, pd.DataFrame], paper: str | None = "A") -> pd.DataFrame:
+    """One row per (paper, quantity) of the first seed's table (``paper``: only that paper's
+    rows; None: all): each seed's number, mean, sd (n - 1), the bar and the verdict."""
+    if len(seeds) < 2:
+        raise ValueError(f"a spread needs at least 2 seeds, got {len(seeds)}")
+    first = next(iter(seeds.values()))
+    keys = [(r["paper"], r["quantity"]) for r in first.to_dict("records")
+            if paper is None or r["paper"] == paper]
+    out = []
+    for paper_, quantity in keys:
+        rows = {}
+        for label, t in seeds.items():
+            hit = t[(t["paper"] == paper_) & (t["quantity"] == quantity)]
+            if len(hit) != 1:
+                raise ValueError(f"seed {label!r}: {len(hit)} rows for {paper_} {quantity!r}")
+            rows[label] = hit.iloc[0]
+        values = np.array([float(r["ours"]) for r in rows.values()])
+        ref = rows[next(iter(rows))]
+        bar = bar_of(ref["tolerance"], float(ref["reference"]))
+        finite = values[np.isfinite(values)]
+        out.append({
+            "paper": paper_, "quantity": quantity,
+            **{f"ours[{label}]": float(r["ours"]) for label, r in rows.items()},
+            "mean": float(finite.mean()) if len(finite) else np.nan,
+            "sd": float(finite.std(ddof=1)) if len(finite) >= 2 else np.nan,
+            "n_seeds": int(len(finite)),
+            "bar": "" if bar is None else f"{bar[0]} {bar[1]:.4g}",
+            "verdict": verdict(values, [str(r["pass"]) for r in rows.values()], bar),
+        })
+    return pd.DataFrame(out)
+
+
+def _num(v: float) -> str:
+    return "" if not np.isfinite(v) else f"{v:.4g}"
+
+
+def to_markdown(table: pd.DataFrame, title: str) -> str:
+    """The spread table as markdown (``|`` in a quantity escaped, as the reproduction table)."""
+    labels = [c[len("ours["):-1] for c in table if c.startswith("ours[")]
+    head = ["quantity", *labels, "mean +- sd", "bar", "verdict"]
+    lines = [f"# {title}", "", "| " + " | ".join(head) + " |",
+             "|---|" + "---:|" * (len(labels) + 1) + "---|---|"]
+    for r in table.to_dict("records"):
+        spread = "" if not np.isfinite(r["mean"]) else (
+            f"{r['mean']:.4g} +- {r['sd']:.2g}" if np.isfinite(r["sd"]) else f"{r['mean']:.4g}")
+        cells = [r["quantity"], *(_num(r[f"ours[{lb}]"]) for lb in labels), spread, r["bar"],
+                 r["verdict"]]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
