@@ -200,6 +200,36 @@ def test_calibration_fits_what_it_is_given(tmp_path):
             assert 0.7 <= t["ratio"] <= 1.4, f"{stage}: {t}"
 
 
+def test_calibration_of_only_some_rules_keeps_the_others(tmp_path):
+    """--only refits the named rules from the run given, keeps every other constant (and the
+    earlier runs in the provenance), and carries the refit to a rule that borrows it (like)."""
+    from thermolearn.config import ConfigError
+    from thermolearn.plan.model import CALIBRATION_FILE
+
+    out = tmp_path / "cal.yaml"
+    shutil.copy(CALIBRATION_FILE, out)
+    before = load_calibration(out)
+    specs = [(DEMO_BENCH, [REPO / "presets" / "demo.yaml", BY_N])]
+    alone = calibrate(specs, REPO, out=tmp_path / "alone.yaml")
+    cal = calibrate(specs, REPO, out=out, note="engine", only=["paper_a_md"])
+    assert load_calibration(out) == cal
+    assert cal["rules"]["paper_a_md"] == alone["rules"]["paper_a_md"]
+    assert cal["rules"]["paper_a_md"] != before["rules"]["paper_a_md"]
+    borrowed = cal["rules"]["paper_a_md_accuracy"]
+    assert borrowed["like"] == "paper_a_md"
+    assert borrowed["s_per_work"] == alone["rules"]["paper_a_md"]["s_per_work"]
+    assert borrowed["overhead_s"] == before["rules"]["paper_a_md_accuracy"]["overhead_s"]
+    for rule, c in before["rules"].items():
+        if rule not in ("paper_a_md", "paper_a_md_accuracy"):
+            assert cal["rules"][rule] == c, rule
+    assert cal["provenance"]["runs"] == before["provenance"]["runs"]
+    update = cal["provenance"]["updates"][-1]
+    assert update["rules"] == ["paper_a_md"] and update["note"] == "engine"
+    assert update["runs"][0]["benchmark_files"] == 378
+    with pytest.raises(ConfigError, match="no_such_rule"):
+        calibrate(specs, REPO, out=out, only=["no_such_rule"])
+
+
 def test_the_printed_plan(capsys):
     assert main(["plan", str(REPO / "config.yaml")]) == 0
     text = capsys.readouterr().out

@@ -76,12 +76,13 @@ def _plan(args) -> int:
             specs.append((results, presets.split(",")))
         return specs
 
-    if args.startup and not args.calibrate:
-        raise ConfigError("--startup: only with --calibrate")
+    if (args.startup or args.only) and not args.calibrate:
+        raise ConfigError("--startup and --only: only with --calibrate")
     if args.calibrate:
         specs = run_specs("--calibrate", args.calibrate)
         cal = calibrate(specs, repo, note=args.note or "", cold=args.cold or (),
-                        startup=run_specs("--startup", args.startup or ()))
+                        startup=run_specs("--startup", args.startup or ()),
+                        only=args.only or ())
         print(f"calibrated {len(cal['rules'])} rules from {len(specs)} runs "
               f"({sum(r['benchmark_files'] for r in cal['provenance']['runs'])} benchmark files)")
         if not args.configs:
@@ -215,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cold", nargs="+", metavar="RESULTS_DIR", default=(),
                    help="runs made from a cold numba cache (a fresh clone): their compiling "
                    "jobs are left out of the fit")
+    p.add_argument("--only", nargs="+", metavar="RULE", default=(),
+                   help="with --calibrate: refit only these rules and keep the file's other "
+                   "constants (the runs behind them may be gone)")
     p.add_argument("--startup", nargs="+", metavar="RESULTS_DIR=PRESET[,PRESET]", default=(),
                    help="small runs (a warm smoke run) whose jobs measure each compute rule's "
                    "start-up; the --calibrate runs give the throughputs")

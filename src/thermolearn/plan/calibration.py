@@ -278,7 +278,8 @@ def machine() -> str:
 def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
               out: str | Path = CALIBRATION_FILE, note: str = "",
               cold: Sequence[str] = (),
-              startup: Sequence[tuple[str, Sequence[str]]] = ()) -> dict:
+              startup: Sequence[tuple[str, Sequence[str]]] = (),
+              only: Sequence[str] = ()) -> dict:
     """Fit from runs and write the constants with their provenance (atomically).
 
     Parameters
@@ -293,6 +294,11 @@ def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
         Those of ``specs``' results folders made from a cold numba cache.
     startup : list of (results_dir, [preset, ...])
         Small runs measuring the compute rules' start-up (:func:`fit`).
+    only : list of rule names, optional
+        Refit only these rules from ``specs`` and keep every other constant of ``out`` (a code
+        change that made these rules cheaper, when the runs behind the rest are gone); the
+        provenance keeps the earlier runs and adds this update. Each rule must have jobs with
+        benchmark files in ``specs``.
     """
     from ..checks import load_config
     from ..provenance import code_version
@@ -315,10 +321,33 @@ def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
     small, used_small = loaded(startup, "start-up of the compute rules")
     cal = fit(runs, repo, cold=[str(c) for c in cold], startup=small)
     used += used_small
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if only:
+        from .model import load_calibration
+
+        old = load_calibration(out)
+        unknown = sorted(set(only) - set(old["rules"]))
+        if unknown:
+            raise ConfigError(f"--only: {unknown} not rules of {out}")
+        unmeasured = sorted(r for r in only if not cal["rules"].get(r, {}).get("n_jobs"))
+        if unmeasured:
+            raise ConfigError(f"--only: {unmeasured} have no benchmark files in the runs given")
+        for r in only:
+            old["rules"][r] = cal["rules"][r]
+        for r, c in old["rules"].items():  # rules that borrow a refitted rule's throughput
+            if c.get("like") in only:
+                old["rules"][r] = dict(cal["rules"][c["like"]], overhead_s=c["overhead_s"],
+                                       n_jobs=0, like=c["like"])
+        prov = old["provenance"]
+        prov.setdefault("updates", []).append(dict(
+            date=now, machine=machine(), code_version=code_version(), rules=list(only),
+            note=note, runs=used))
+        write_text(out, _HEADER + yaml.safe_dump(old, sort_keys=False, width=100))
+        return old
     cal = dict(
         provenance=dict(
             made_by="thermolearn plan --calibrate",
-            date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            date=now,
             machine=machine(),
             code_version=code_version(),
             time_column="cpu_s: Snakemake's sampled cpu_time extended over the wall time "
@@ -330,10 +359,12 @@ def calibrate(specs: Sequence[tuple[str, Sequence[str]]], repo: Path,
         ),
         **cal,
     )
-    header = ("# Throughput constants of thermolearn.plan (written by `thermolearn plan "
-              "--calibrate`; see thermolearn/plan/calibration.py).\n")
-    write_text(out, header + yaml.safe_dump(cal, sort_keys=False, width=100))
+    write_text(out, _HEADER + yaml.safe_dump(cal, sort_keys=False, width=100))
     return cal
+
+
+_HEADER = ("# Throughput constants of thermolearn.plan (written by `thermolearn plan "
+           "--calibrate`; see thermolearn/plan/calibration.py).\n")
 
 
 def measured_stages(results: str | Path, config: Mapping, repo: Path | None = None,
