@@ -28,6 +28,8 @@ from thermolearn.report.committed import wall_time
 
 # The demo run the plan is checked against (a fresh clone of b12410f), kept as a test fixture.
 DEMO_BENCH = REPO / "tests" / "data" / "runs" / "demo_b12410f"
+# the calibration of the demo run's engine (its README): the plan's model checked on that run
+DEMO_CALIBRATION = DEMO_BENCH / "calibration.yaml"
 
 
 # The committed runs were drawn before issue 25 (split by N): their designs need this override.
@@ -139,11 +141,12 @@ def _within_2x(table: dict, label: str) -> None:
 
 def test_demo_stage_times_within_2x_of_the_committed_run():
     """The demo run of tests/data/runs/demo_b12410f (a fresh clone of b12410f), which the calibration did
-    not use: every stage's projected CPU time within 2x of the measured one."""
+    not use: every stage's projected CPU time within 2x of the measured one, with the constants
+    of that run's engine (DEMO_CALIBRATION)."""
     config = run_config_of("presets/demo.yaml")
     # that clone had no published weights and a cold numba cache
     config["paper_b"]["reference_dir"] = None
-    plan = make_plan(config, numba_cold=True)
+    plan = make_plan(config, numba_cold=True, calibration=load_calibration(DEMO_CALIBRATION))
     table = compare(plan, DEMO_BENCH, config)
     # rules added since that run (the MD accuracy stage, issue 12; Paper B's arrow table and
     # figure, issue 24) have no benchmark file there
@@ -304,13 +307,14 @@ def test_schedule_on_two_cores_within_1_3x_of_the_committed_runs():
     """`thermolearn plan --cores 2` against the two runs timed on this 2-core machine, each as it
     ran (fresh clones, so numba compiled; Snakemake's profile before 39a3c92, whose scheduler
     took 5.1 CPU-minutes in a demo): the demo of b12410f (19.1 min; training and analyses on 2
-    threads then) and the repro run's Paper A of a870b8e (114.0 min, `--omit-from
-    paper_b_simulate paper_b_frame_rate_sweep`)."""
+    threads then) and the repro run's Paper A of 5d1ae70 (docs/results/repro, 63.6 min:
+    the free-flight MD engine the calibration's MD rules were refit on, today's profile;
+    `--omit-from paper_b_simulate paper_b_frame_rate_sweep`)."""
     config = run_config_of("presets/demo.yaml")
     config["paper_b"]["reference_dir"] = None
     config["paper_a"]["train"]["threads"] = 2   # the rule asked 8, capped at 2
     config["paper_a"]["axioms"]["threads"] = 2
-    plan = make_plan(config, numba_cold=True)
+    plan = make_plan(config, numba_cold=True, calibration=load_calibration(DEMO_CALIBRATION))
     ran = {(p["rule"], p["key"]) for p in run_points(DEMO_BENCH, config)}
     assert len(ran) == 378
     only = {j.id for j in plan.jobs if not j.runs or (j.rule, j.key) in ran}
@@ -319,16 +323,15 @@ def test_schedule_on_two_cores_within_1_3x_of_the_committed_runs():
     assert 19.1 / 1.3 <= demo <= 19.1 * 1.3, demo
 
     repro_dir = REPO / "docs" / "results" / "repro"
-    config = load_config(REPO / "config.yaml", repro_dir / "config_used.yaml", BY_N)
+    config = load_config(REPO / "config.yaml", repro_dir / "config_used.yaml")
     plan = make_plan(config, numba_cold=True)
     paper_a = omit_from(plan.jobs, ["paper_b_simulate", "paper_b_frame_rate_sweep"])
     ran = {(p["rule"], p["key"]) for p in run_points(repro_dir, config)}
     timed = {(j.rule, j.key) for j in paper_a if j.runs}
     assert len(timed) == 311 and timed <= ran  # every Paper A job of the timed run
     measured = wall_time(repro_dir / "wall_time.txt")[0]
-    assert measured == pytest.approx(114.0, abs=0.05)
-    repro = simulate(plan, config, 2, only={j.id for j in paper_a},
-                     per_job_s=SNAKEMAKE_CPU_PER_JOB_S_BEFORE_39A3C92).wall_s / 60
+    assert measured == pytest.approx(63.6, abs=0.05)
+    repro = simulate(plan, config, 2, only={j.id for j in paper_a}).wall_s / 60
     assert measured / 1.3 <= repro <= measured * 1.3, repro
 
 

@@ -83,8 +83,10 @@ def _plan(args) -> int:
         cal = calibrate(specs, repo, note=args.note or "", cold=args.cold or (),
                         startup=run_specs("--startup", args.startup or ()),
                         only=args.only or ())
-        print(f"calibrated {len(cal['rules'])} rules from {len(specs)} runs "
-              f"({sum(r['benchmark_files'] for r in cal['provenance']['runs'])} benchmark files)")
+        runs = cal["provenance"]["updates"][-1]["runs"] if args.only else \
+            cal["provenance"]["runs"]
+        print(f"calibrated {len(args.only) if args.only else len(cal['rules'])} rules from "
+              f"{len(specs)} runs ({sum(r['benchmark_files'] for r in runs)} benchmark files)")
         if not args.configs:
             return 0
     if not args.configs:

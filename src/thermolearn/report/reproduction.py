@@ -362,18 +362,70 @@ def splice_paper_b(old_md, table2_csv, table3_csv, out_md, note: str) -> pd.Data
     return table
 
 
+# a Paper A results folder's artifacts, as the workflow writes them (results/<preset>/)
+PAPER_A_ARTIFACTS = {
+    "metrics_path": "paper_a/model/metrics.json",
+    "axioms_csv": "paper_a/axioms/axioms.csv",
+    "entropy_fit_csv": "paper_a/entropy_fit.csv",
+    "gap_csv": "paper_a/accuracy_vs_entropy_gap.csv",
+    "fidelity_csv": "paper_a/md_accuracy/fidelity.csv",
+}
+
+
+def paper_a_table(results_dir: str | Path) -> pd.DataFrame:
+    """The Paper A rows of the reproduction table, from a results folder's artifacts.
+
+    Raises
+    ------
+    FileNotFoundError naming the first artifact the folder lacks.
+    """
+    root = Path(results_dir)
+    paths = {k: root / v for k, v in PAPER_A_ARTIFACTS.items()}
+    for p in paths.values():
+        if not p.is_file():
+            raise FileNotFoundError(f"{p}: missing (a finished Paper A run has it)")
+    return pd.DataFrame(paper_a_rows(**paths), columns=COLUMNS)
+
+
+def splice_paper_a(old_md, results_dir, out_md, note: str) -> pd.DataFrame:
+    """A reproduction table whose Paper A rows are rebuilt from a results folder's artifacts
+    (:func:`paper_a_table`) while its Paper B rows and notes are kept from ``old_md``.
+
+    For a run of Paper A alone (``--omit-from paper_b_simulate ...``): the Paper B rows stay
+    those of the run that made them, and ``note`` (the first note) says where they come from.
+    The provenance line is the new network's.
+    """
+    lines = Path(old_md).read_text(encoding="utf-8").splitlines()
+    title = lines[0].lstrip("# ").strip()
+    preset = lines[2].split("Configuration: ", 1)[1].split(". ", 1)[0]
+    notes = [x[len("Note: "):] for x in lines if x.startswith("Note: ")]
+    old_b = [dict(r, source="") for r in markdown_rows("\n".join(lines)) if r["paper"] == "B"]
+    table = pd.concat([paper_a_table(results_dir), pd.DataFrame(old_b, columns=COLUMNS)],
+                      ignore_index=True)
+    metrics = Path(results_dir) / PAPER_A_ARTIFACTS["metrics_path"]
+    write_text(out_md, to_markdown(table, title, preset, provenance_line(metrics),
+                                   (note, *notes)))
+    return table
+
+
 def _main(argv=None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(description="rebuild a reproduction table's Paper B rows "
-                                 "(splice_paper_b)")
+    ap = argparse.ArgumentParser(description="rebuild one paper's rows of a reproduction table, "
+                                 "keeping the other's (splice_paper_b, splice_paper_a)")
     ap.add_argument("old_md")
-    ap.add_argument("table2")
-    ap.add_argument("table3")
     ap.add_argument("out_md")
     ap.add_argument("--note", required=True)
+    new = ap.add_mutually_exclusive_group(required=True)
+    new.add_argument("--paper-b", nargs=2, metavar=("TABLE2", "TABLE3"),
+                     help="Paper B's rows from these tables (a rerun of Paper B alone)")
+    new.add_argument("--paper-a", metavar="RESULTS_DIR",
+                     help="Paper A's rows from this results folder (a run of Paper A alone)")
     args = ap.parse_args(argv)
-    splice_paper_b(args.old_md, args.table2, args.table3, args.out_md, args.note)
+    if args.paper_b:
+        splice_paper_b(args.old_md, *args.paper_b, args.out_md, args.note)
+    else:
+        splice_paper_a(args.old_md, args.paper_a, args.out_md, args.note)
     return 0
 
 

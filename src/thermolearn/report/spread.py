@@ -22,32 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .reproduction import COLUMNS, bar_of, paper_a_rows
-
-# a Paper A results folder's artifacts, as the workflow writes them (results/<preset>/)
-PAPER_A_ARTIFACTS = {
-    "metrics_path": "paper_a/model/metrics.json",
-    "axioms_csv": "paper_a/axioms/axioms.csv",
-    "entropy_fit_csv": "paper_a/entropy_fit.csv",
-    "gap_csv": "paper_a/accuracy_vs_entropy_gap.csv",
-    "fidelity_csv": "paper_a/md_accuracy/fidelity.csv",
-}
-
-
-def paper_a_table(results_dir: str | Path) -> pd.DataFrame:
-    """The Paper A rows of the reproduction table, from a results folder's artifacts.
-
-    Raises
-    ------
-    FileNotFoundError naming the first artifact the folder lacks.
-    """
-    root = Path(results_dir)
-    paths = {k: root / v for k, v in PAPER_A_ARTIFACTS.items()}
-    for p in paths.values():
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: missing (a finished Paper A run has it)")
-    return pd.DataFrame(paper_a_rows(**paths), columns=COLUMNS)
-
+from .reproduction import bar_of, paper_a_table
 
 def read_rows(source: str | Path) -> pd.DataFrame:
     """One seed's rows: a ``reproduction.csv``, or a results folder (its Paper A rows)."""
