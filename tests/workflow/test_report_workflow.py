@@ -1,4 +1,9 @@
-"""The reproduction table and the HTML report of the smoke run (rendered in headless Chromium)."""
+"""The reproduction table and the HTML report of the smoke run (rendered in headless Chromium).
+
+The judging rules are checked against hand-computed answers in ``tests/unit/test_report.py``;
+here the smoke run's table is checked for what it must hold: every row's number is its source's,
+and the rows the smoke scale cannot judge say so.
+"""
 
 from __future__ import annotations
 
@@ -14,27 +19,28 @@ import pytest
 import yaml
 
 from conftest import snakemake
-from thermolearn.report.reproduction import COLUMNS, FIG7_R2_MIN
+from thermolearn.report.reproduction import COLUMNS
 
 pytestmark = pytest.mark.workflow
 
 
-def test_reproduction_table_matches_its_sources(smoke_run):
+def test_reproduction_table_of_the_smoke_run(smoke_run):
     res = smoke_run / "results" / "smoke"
     table = pd.read_csv(res / "reproduction.csv", keep_default_na=False)
     assert list(table.columns) == COLUMNS
+    assert set(table["pass"]) <= {"pass", "FAIL", "",
+                                  "not comparable at this scale (3 steps per epoch; paper 487)"}
     metrics = json.loads((res / "paper_a" / "model" / "metrics.json").read_text())
     acc = table[table.quantity == "test accuracy"].iloc[0]
     assert float(acc.ours) == pytest.approx(metrics["test_accuracy"])
-    assert float(acc.reference) == 0.9534
-    assert acc["pass"] == ("pass" if metrics["test_accuracy"] >= 0.9534 - 0.03 else "FAIL")
+    assert float(acc.reference) == 0.9534  # Sec. III B
     # every axiom the paper quantifies has a row with the axioms table's value
     axioms = pd.read_csv(res / "paper_a" / "axioms" / "axioms.csv")
     quantified = axioms[np.isfinite(axioms.paper)]
     rows_a = table[(table.paper == "A") & table.source.str.endswith("axioms.csv")]
     assert len(rows_a) == len(quantified)
     np.testing.assert_allclose(rows_a.reference.astype(float), quantified.paper)
-    # Fig. 7: one row per N with the R^2 of the test-state fit, judged against FIG7_R2_MIN
+    # Fig. 7: one row per N with the R^2 of the test-state fit
     fits = pd.read_csv(res / "paper_a" / "entropy_fit.csv")
     fits = fits[fits.split == "test"]
     rows_7 = table[table.quantity.str.startswith("Fig. 7:")]
@@ -42,8 +48,8 @@ def test_reproduction_table_matches_its_sources(smoke_run):
     for f in fits.itertuples():
         row = rows_7[rows_7.quantity.str.contains(f"N={f.N} ")].iloc[0]
         assert float(row.ours) == pytest.approx(f.r2)
-        assert row["pass"] == ("pass" if f.r2 >= FIG7_R2_MIN else "FAIL")
-    # Paper B: the critical epochs of Table 2 and the judgements follow the tolerances
+    # Paper B: the critical epochs of Table 2; the smoke preset's 3 Adam steps per epoch are
+    # not the paper's 487, so none is judged
     t2 = pd.read_csv(res / "paper_b" / "tables" / "table2.csv")
     for r in t2[t2.source == "ours"].itertuples():
         row = table[table.quantity == f"Table 2, h={r.hidden}: critical epoch"].iloc[0]
@@ -51,28 +57,19 @@ def test_reproduction_table_matches_its_sources(smoke_run):
         ours = float(row.ours) if row.ours != "" else np.nan  # never critical: empty cell
         assert ours == r.critical_epoch or (np.isnan(ours) and np.isnan(r.critical_epoch))
         assert float(row.reference) == paper
-        # judged only at the paper's 487 Adam steps per epoch: +-10 epochs at the paper's 120,
-        # else as a fraction of the schedule (+-10/120); the smoke preset's 3 steps are not
-        if r.steps_per_epoch != 487:
-            assert row["pass"] == (f"not comparable at this scale ({r.steps_per_epoch} steps "
-                                   "per epoch; paper 487)")
-        else:
-            within = (abs(r.critical_epoch - paper) <= 10 if r.epochs == 120
-                      else abs(r.critical_epoch / r.epochs - paper / 120) <= 10 / 120)
-            assert row["pass"] == ("pass" if within else "FAIL")
+        assert r.steps_per_epoch == 3
+        assert row["pass"] == "not comparable at this scale (3 steps per epoch; paper 487)"
         # the critical tilt and the arrow of every width: ours from Table 2
         tilt = table[table.quantity.str.startswith(f"Critical tilt, h={r.hidden}:")].iloc[0]
         assert (float(tilt.ours) == pytest.approx(r.critical_alpha) if tilt.ours != ""
                 else np.isnan(r.critical_alpha))
-        assert tilt["pass"] in ("pass", "FAIL", "")
         arrow = table[table.quantity.str.startswith(f"Arrow, h={r.hidden} ")].iloc[0]
         assert arrow["pass"] in ("pass", "FAIL")
     assert {"95", "105", "111"} <= {str(int(float(v))) for v in table.reference if v != ""}
-    # MD fidelity: the worst first-law error, passed when every process is within its bound
+    # MD fidelity: the worst first-law error over the processes
     fid = pd.read_csv(res / "paper_a" / "md_accuracy" / "fidelity.csv")
     row = table[table.quantity.str.startswith("MD first-law error")].iloc[0]
     assert float(row.ours) == pytest.approx(fid["first_law_error"].max())
-    assert row["pass"] == ("pass" if (fid["first_law_excess"] <= 1).all() else "FAIL")
     assert int(row.n) == len(fid) > 0
     md = (res / "reproduction.md").read_text()
     assert "Note: MD fidelity:" in md
