@@ -19,8 +19,9 @@ from thermolearn.paper_a.fig7_shape import run_shape  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     runs = sys.argv[1:] if argv is None else argv
-    if not runs:
-        sys.exit(__doc__)
+    if not runs or runs[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if runs else 2
     for run in runs:
         try:
             table = run_shape(run)
