@@ -53,7 +53,7 @@ rule figures:
 
 # Figures and tables read cached artifacts for seconds: under SLURM they run on the submit host
 # instead of each waiting for a job of its own (docs/cluster.md). Keep this list to the rules of
-# the plan's "figures and tables" stage (tests/test_plan.py).
+# the plan's "figures and tables" stage (tests/tools/test_plan.py).
 localrules:
     all,
     paper_a,

@@ -1,4 +1,6 @@
-"""Shared fixtures: the repository, configs, and a scratch copy of the repo for workflow runs."""
+"""Shared by every folder of tests/: the repository (its ``src/`` first on the path), configs,
+scratch copies of the repo for workflow runs, and the jobs Snakemake would run (tests/README.md).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from thermolearn.checks import load_config  # noqa: E402
+from thermolearn.plan.dag import PlannedJob, planned_jobs  # noqa: E402
+
+SMOKE_PRESET = "presets/smoke.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -69,21 +75,6 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 900)
     return proc
 
 
-def job_counts(output: str) -> dict[str, int]:
-    """Parse the 'Job stats' table of a Snakemake (dry-)run."""
-    counts: dict[str, int] = {}
-    lines = output.splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith("Job stats:"):
-            for row in lines[i + 3:]:
-                parts = row.split()
-                if len(parts) != 2 or not parts[1].isdigit():
-                    break
-                counts[parts[0]] = int(parts[1])
-            break
-    return counts
-
-
 def edit_source(path: Path) -> None:
     """A real source edit: a comment appended, mtime ahead (Snakemake and the code fingerprints
     compare content, so a bare touch is no change)."""
@@ -93,28 +84,27 @@ def edit_source(path: Path) -> None:
     os.utime(path, (later, later))
 
 
-def parse_jobs(dry_run_stdout: str) -> list[dict]:
-    """The jobs of a Snakemake dry run's output: ``{"rule", "input", "output", "resources"}``
-    per job (paths as lists, resources as a dict of strings)."""
-    jobs: list[dict] = []
-    for line in dry_run_stdout.splitlines():
-        head = line.strip()
-        if line.startswith(("rule ", "localrule ")) and head.endswith(":"):
-            jobs.append({"rule": head.split()[1].rstrip(":"), "input": [], "output": [],
-                         "resources": {}})
-        elif jobs and head.startswith(("input:", "output:")):
-            key, _, value = head.partition(":")
-            jobs[-1][key] = [p.strip() for p in value.split(",")]
-        elif jobs and head.startswith("resources:"):
-            for item in head.split(":", 1)[1].split(","):
-                key, _, value = item.strip().partition("=")
-                jobs[-1]["resources"][key] = value
-    return jobs
+def dry_run(workdir: Path, *targets: str, configfiles=(), forceall: bool = False,
+            forcerun=(), snakefile: Path | None = None) -> list[PlannedJob]:
+    """The jobs ``snakemake -n --cores 2`` in ``workdir`` would list: rule, inputs, outputs,
+    threads and resources of each, from Snakemake's DAG (its API:
+    :func:`thermolearn.plan.dag.planned_jobs`) rather than the dry run's text."""
+    return planned_jobs(workdir, configfiles, targets, forceall=forceall, cores=2,
+                        snakefile=snakefile, forcerun=forcerun)
 
 
-def dry_run_jobs(workdir: Path, *args: str) -> list[dict]:
-    """The jobs a dry run in ``workdir`` would execute (:func:`parse_jobs`)."""
-    return parse_jobs(snakemake(workdir, "-n", *args).stdout)
+def every_job(scratch: Path, *configfiles: str) -> list[PlannedJob]:
+    """Every job of this checkout's DAG (``--forceall``) for ``configfiles`` (relative to the
+    repo), built in the empty working directory ``scratch``, which gets only Snakemake's own
+    ``.snakemake/``: the checkout is not touched."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    return dry_run(scratch, configfiles=[REPO / c for c in configfiles], forceall=True,
+                   snakefile=REPO / "Snakefile")
+
+
+def job_counts(jobs: list[PlannedJob]) -> dict[str, int]:
+    """Jobs per rule (a dry run's "Job stats" without its total)."""
+    return dict(Counter(job.rule for job in jobs))
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +140,7 @@ def warm_numba_cache() -> None:
 
     A first run in a fresh checkout spends most of a smoke job's seconds compiling (13 of the
     14 CPU-s of a first A1 MD job); the smoke run's benchmark files then time the jobs as any
-    later run sees them, which is what ``thermolearn plan`` projects (tests/test_plan.py).
+    later run sees them, which is what ``thermolearn plan`` projects (tests/tools/test_plan.py).
     """
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     subprocess.run([sys.executable, "-c", WARM_KERNELS], env=env, check=True, timeout=600)

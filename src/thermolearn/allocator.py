@@ -7,7 +7,8 @@ this project's 2-core VM, page faults were two thirds of the float32 step's CPU 
 of the bfloat16 one's (``benchmarks/train_throughput.py``). With ``mmap`` off and no trimming,
 freed blocks stay in the heap and the next step reuses them. Only the allocator changes: the
 same memory holds the same numbers, and the weights are bit-identical
-(``tests/test_allocator.py``). The cost is that the process keeps its peak memory until it ends.
+(``tests/unit/test_allocator.py``). The cost is that the process keeps its peak memory until it
+ends.
 """
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ def load_npz(
 BENCH_COLUMNS = ("s", "max_rss", "cpu_time")
 
 # snakemake.benchmark's schedule: BENCHMARK_INTERVAL_SHORT for the first 31 samples (from the
-# job's start), then BENCHMARK_INTERVAL (tests/test_plan.py checks them against snakemake's).
+# job's start), then BENCHMARK_INTERVAL (tests/tools/test_plan.py checks them against snakemake's).
 SAMPLE_SHORT_S, N_SHORT, SAMPLE_LONG_S = 0.5, 31, 30.0
 
 

@@ -227,7 +227,7 @@ def _a5_md(S: Sizes):
 
 
 # Channels of the siamese network's first convolution (thermolearn.paper_a.siamese.model
-# CONV_CHANNELS[0]; tests/test_plan.py checks): with the F input frames, what a forward pass
+# CONV_CHANNELS[0]; tests/tools/test_plan.py checks): with the F input frames, what a forward pass
 # holds per state at size^2 / 4 and size^2 px.
 FIRST_CONV_CHANNELS = 16
 

@@ -22,7 +22,7 @@ from typing import Mapping
 from .model import DEVICE_OF_STAGE, STAGES, Plan, device_of
 
 # Assumed, not measured (no GPU run recorded): a GPU job's wall time = its CPU-thread wall time
-# divided by this. benchmarks/gpu_check.py measures it where a GPU is lent.
+# divided by this. benchmarks/gpu_throughput.py measures it where a GPU is lent.
 ASSUMED_GPU_SPEEDUP = 10.0
 # Snakemake's own CPU per job, spent on the cores the jobs run on (its scheduling passes, output
 # checks, metadata): 2.2 CPU-minutes over the demo's 383 jobs with profiles/default's

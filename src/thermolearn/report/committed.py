@@ -2,7 +2,7 @@
 
 The README's table of presets states, for each committed run, how many judged rows of each paper
 pass, the run's wall time and each paper's CPU time. This module computes those cells from the
-run's own files, so the README can be checked against them (``tests/test_readme.py``) and
+run's own files, so the README can be checked against them (``tests/tools/test_readme.py``) and
 rewritten from them (``thermolearn summarise docs/results/<run>``).
 """
 

@@ -6,7 +6,7 @@ scores them with the trained network (:class:`~.data.Scorer`) and writes
 ``results/<preset>/paper_a/axioms/<name>.csv`` (one row per sample) plus, where its figure shows
 a constructed state, that example (:func:`~.artifacts.save_example`). The figures are separate
 rules (:mod:`.figures`) that read only these files, so nothing here plots: a figure edit reruns
-no scoring job (tests/test_axioms.py checks this module's import closure).
+no scoring job (tests/unit/test_axioms.py checks this module's import closure).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The fast renderer: run-length rasterisation fused with Pillow's integer Lanczos (numba).
 
-Bit-identical to :func:`.reference.render_frame_pillow` (tests/test_render.py), several times
+Bit-identical to :func:`.reference.render_frame_pillow` (tests/unit/test_render.py), several times
 faster (benchmarks/render_throughput.py). Three observations make it fast:
 
 1. The canvas is binary (0 or 255) and every disk is a short stack of horizontal runs

@@ -21,7 +21,7 @@ extents ``a = x1 - x0``, ``b = y1 - y0``, translated to ``(x0, y0)`` and clipped
 :func:`footprints` takes those shapes from Pillow itself (one small drawing per ``(a, b)``) as
 horizontal runs, so the fast rasteriser follows Pillow's pixel rules by construction.
 
-Consequences of Pillow's rule (measured in tests/test_render.py): the box includes both end
+Consequences of Pillow's rule (measured in tests/unit/test_render.py): the box includes both end
 pixels, so a drawn disk covers about pi (r + 1/2)^2 canvas pixels (r = 5.2 px at paper scale:
 15% more than pi r^2), and its centre sits within 1/2 canvas pixel of ``x * canvas / L`` (0.1 R at
 paper scale; a fraction of a pixel after resizing).

@@ -1,0 +1,102 @@
+"""Run the Paper A scaling study (docs/scaling.md): one seeded workflow run per study preset.
+
+Every point is ``snakemake --configfile <base> presets/study/<point>.yaml`` in one shared
+working directory and one results folder (the points inherit the base's ``preset`` name), so
+points that differ only in training settings reuse the same MD and images (Snakemake reruns
+exactly what a changed value feeds). After each run the artifacts the study reads (metrics,
+scores, Fig. 7 fits, A1, the training benchmark) are copied to ``<out>/<point>/``; ``--collect``
+then writes the table and learning curves (``name=<results folder>`` adds a run made elsewhere,
+e.g. ``repro=results/repro``).
+
+    python analysis/scaling_study.py --workdir /tmp/study_run --out /tmp/study procs32 fp32 procs08
+    python analysis/scaling_study.py --out /tmp/study --collect procs32 fp32 procs08 \
+        repro=results/repro --series "N = 100, 200=procs08,procs16,procs32" \
+        --figure docs/figures/scaling.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from thermolearn.checks import load_config  # noqa: E402
+from thermolearn.paper_a.scaling import collect  # noqa: E402
+from thermolearn.paper_a.scaling_figure import plot_scaling  # noqa: E402
+
+KEEP = ["paper_a/model/siamese.pt", "paper_a/model/metrics.json", "paper_a/model/scores.csv",
+        "paper_a/entropy_fit.csv", "paper_a/accuracy_vs_entropy_gap.csv", "paper_a/axioms/a1.csv",
+        "benchmarks/paper_a/train.tsv"]
+
+
+def run_point(point: str, base: str, workdir: Path, out: Path, cores: int) -> None:
+    preset = REPO / "presets" / "study" / f"{point}.yaml"
+    results = Path("results") / load_config(REPO / "config.yaml", REPO / base, preset)["preset"]
+    targets = [str(results / k) for k in KEEP if not k.startswith("benchmarks")]
+    cmd = ["snakemake", "--cores", str(cores), "--configfile", str(REPO / base), str(preset),
+           "--directory", str(workdir), "--snakefile", str(REPO / "Snakefile"), *targets]
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=REPO)
+    for k in KEEP:
+        src = workdir / results / k
+        dst = out / point / k
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+
+
+def markdown(table) -> str:
+    """The study table as markdown, one row per point, the columns docs/scaling.md shows."""
+    cols = ["name", "train_processes", "size", "amp", "pairs_seen", "epochs", "best_epoch",
+            "train_cpu_h", "test_accuracy", "ceiling"] + sorted(
+        c for c in table if c.startswith(("acc_N", "fig7_r2_N"))) + ["a1_r2"]
+    cols = [c for c in cols if c in table]
+    fmt = {"train_cpu_h": "{:.3f}", "test_accuracy": "{:.3f}", "ceiling": "{:.3f}"}
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in table.to_dict("records"):
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            if isinstance(v, float):
+                cells.append(fmt.get(c, "{:.3f}").format(v))
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("points", nargs="+", help="study presets (presets/study/<name>.yaml); with "
+                    "--collect also name=run_dir for a run made elsewhere")
+    ap.add_argument("--base", default="presets/study/base.yaml", help="preset under the study presets")
+    ap.add_argument("--workdir", type=Path, help="shared Snakemake working directory")
+    ap.add_argument("--out", type=Path, required=True, help="where each point's artifacts go")
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--collect", action="store_true", help="only collect finished points")
+    ap.add_argument("--series", nargs="*", default=[], metavar="LABEL=P1,P2,...",
+                    help="points that differ only in training processes, one line of the figure")
+    ap.add_argument("--figure", type=Path, help="write the study figure here")
+    args = ap.parse_args()
+    if not args.collect:
+        if args.workdir is None:
+            ap.error("--workdir is needed to run points")
+        for point in args.points:
+            run_point(point, args.base, args.workdir, args.out, args.cores)
+    points = dict(p.split("=", 1) if "=" in p else (p, args.out / p) for p in args.points)
+    table, curves = collect(points)
+    table.to_csv(args.out / "scaling.csv", index=False)
+    curves.to_csv(args.out / "learning_curves.csv", index=False)
+    print(table.T.to_string())
+    (args.out / "scaling_table.md").write_text(markdown(table))
+    if args.figure is not None:
+        series = dict(s.rsplit("=", 1) for s in args.series) or {"all": ",".join(points)}
+        plot_scaling(table, curves, args.figure, {k: v.split(",") for k, v in series.items()})
+
+
+if __name__ == "__main__":
+    main()
