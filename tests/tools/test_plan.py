@@ -4,6 +4,7 @@ SLURM limits from the same model, and clear errors for bad input (docs/plan.md).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
