@@ -86,3 +86,14 @@ def test_cli_writes_the_table_and_names_a_bad_argument(tmp_path, capsys):
     assert "| test accuracy | 0.95 | 0.93 | 0.94 +- 0.014 |" in (tmp_path / "s.md").read_text()
     assert main(["spread", str(tmp_path / "a.csv")]) != 0
     assert "expected LABEL=SOURCE" in capsys.readouterr().err
+
+
+def test_the_reproduction_table_is_read_without_the_spread_section_after_it():
+    from thermolearn.report.reproduction import markdown_rows
+    from thermolearn.report.reproduction import to_markdown as table_md
+
+    seeds = {"s1": _table(0.95, 0.985, 0.10), "s2": _table(0.93, 0.975, 0.12)}
+    text = table_md(seeds["s1"], "T", "p") + "\n" + to_markdown(spread_table(seeds), "S")
+    rows = markdown_rows(text)
+    assert [r["quantity"] for r in rows] == list(seeds["s1"]["quantity"])
+    assert [r["pass"] for r in rows] == ["pass", "pass", "pass", "", "pass"]

@@ -296,12 +296,18 @@ def markdown_rows(text: str) -> list[dict]:
 
     A "|" inside a cell is escaped as "\\|"; tables written before the escaping have it bare in
     the quantity (A4's conditional probability, the first-law row's absolute value), so extra
-    cells are joined back into the quantity, the one free-text column before the numbers.
+    cells are joined back into the quantity, the one free-text column before the numbers. Only
+    the table under the ``| paper | quantity | ...`` header is read (a spread section may follow).
     """
-    rows = []
+    rows, inside = [], False
     for line in text.splitlines():
-        if not line.startswith("| ") or line.startswith(("| paper |", "|---")):
+        if line.startswith("| paper |"):
+            inside = True
             continue
+        if not inside or line.startswith("|---"):
+            continue
+        if not line.startswith("| "):  # the table ended (a section after it has tables of its own)
+            break
         raw = re.split(r"(?<!\\)\|", line.strip()[1:-1])
         extra = len(raw) - len(MD_COLUMNS)
         if extra < 0:
