@@ -18,11 +18,13 @@ per-step drift ``x <- fl(x + fl(dt v))`` gives (in O(1) per disk), so the trajec
 the engine computed when it moved every disk every step, to the last bit. The second half kick
 of a step is merged with the first half kick of the next, so no force array is touched between
 steps; velocities and forces are synchronised on return. Pairs come from a half Verlet list
-(radius ``2R + skin``, disks sorted by cell, re-sorted from the previous rebuild's order),
-rebuilt when a bound on the largest displacement since its build (exact on entry, then
-``dt max|v|`` per step) exceeds ``skin / 2``; the force loop runs over an inner list filtered
-from it with a fifth of the skin, refiltered likewise. No ``prange``: at N ~ 2000 a step takes
-about 1 us, less than the per-step threading overhead.
+(radius ``2R + skin``, in the order of a cell scan), rebuilt when a bound on the largest
+displacement since its build (exact on entry, then ``dt max|v|`` per step) exceeds
+``skin / 2``: filtered from a superset list of twice its radius, itself built from cells about
+every fifth rebuild. The active disks are those of an inner list filtered from it with half
+the skin, and the pair kicks run over a shorter list filtered from that one with a tenth,
+each refiltered likewise (see :func:`_run_xy`). No ``prange``: at N ~ 2000 a step takes under
+1 us, less than the per-step threading overhead.
 
 The interaction is written once (``_overlap_energy``, ``_wall_overlaps``, ``_kick_pair``) and
 inlined into every loop that needs it; :func:`compile_kernels` compiles them all before a timed
@@ -159,6 +161,15 @@ def _kick_pair(i, j, dx, dy, d2max, two_r, ck, vx_n, vy_n):
 # -------------------------------------------------------------------------------------------
 
 
+@njit(cache=True, inline="always")
+def _cell_of(x, y, nc, inv_cell):
+    """Cell ``cy * nc + cx`` of the centre ``(x, y)`` in ``nc x nc`` cells of side ``1 / inv_cell``
+    (out-of-box centres clamped to edge cells)."""
+    cx = min(max(int(x * inv_cell), 0), nc - 1)
+    cy = min(max(int(y * inv_cell), 0), nc - 1)
+    return cy * nc + cx
+
+
 @njit(cache=True)
 def _sort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
     """Stable LSD radix sort (8-bit digits) of the disks by cell ``cy * nc + cx``.
@@ -177,9 +188,7 @@ def _sort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
     n = x_n.shape[0]
     key = np.empty(n, np.int64)
     for i in range(n):
-        cx = min(max(int(x_n[i] * inv_cell), 0), nc - 1)
-        cy = min(max(int(y_n[i] * inv_cell), 0), nc - 1)
-        key[i] = cy * nc + cx
+        key[i] = _cell_of(x_n[i], y_n[i], nc, inv_cell)
     nbits = 1
     while (1 << nbits) < nc * nc:
         nbits += 1
@@ -204,19 +213,35 @@ def _sort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
         key_n[a] = key[src[a]]
 
 
+_U1 = np.uint64(1)
+
+
 @njit(cache=True, inline="always")
 def _scan_run(b, hi, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i, pairs_j, npairs, w, last):
     """Append disk ``oa``'s pairs with the sorted disks ``b, b+1, ...`` while their cell key is
-    ``<= hi``; returns the updated ``(npairs, w)`` (see :func:`_build_pairs_xy`)."""
+    ``<= hi``; returns the updated ``(npairs, w)`` (see :func:`_build_pairs_xy`). Indices and
+    counts are unsigned (``_U1``), which spares numba's negative-index wraparound."""
     while skey[b] <= hi:
         dx = xa - sx[b]
         dy = ya - sy[b]
         pairs_i[w] = oa
         pairs_j[w] = order[b]
-        npairs += dx * dx + dy * dy < rl2
+        npairs += np.uint64(dx * dx + dy * dy < rl2)
         w = min(npairs, last)
-        b += 1
+        b += _U1
     return npairs, w
+
+
+@njit(cache=True)
+def _insertion_sort(ck, m):
+    """Sort ``ck[:m]`` in place (fast when nearly sorted: the keys of a recent sort)."""
+    for a in range(1, m):
+        v = ck[a]
+        b = a - 1
+        while b >= 0 and ck[b] > v:
+            ck[b + 1] = ck[b]
+            b -= 1
+        ck[b + 1] = v
 
 
 @njit(cache=True)
@@ -224,23 +249,13 @@ def _resort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
     """:func:`_sort_by_cell` starting from the previous order ``order_n`` (a permutation):
     insertion sort by (cell, index), fast when few disks changed cell; same result."""
     n = x_n.shape[0]
-    bits = 1
-    while (1 << bits) < n:
-        bits += 1
+    bits = _index_bits(n)
     ck = np.empty(n, np.int64)  # cell << bits | index: unique, so the order is the stable one
     for i in range(n):  # in index order (vectorises)
-        cx = min(max(int(x_n[i] * inv_cell), 0), nc - 1)
-        cy = min(max(int(y_n[i] * inv_cell), 0), nc - 1)
-        key_n[i] = ((cy * nc + cx) << bits) | i
+        key_n[i] = (_cell_of(x_n[i], y_n[i], nc, inv_cell) << bits) | i
     for a in range(n):
         ck[a] = key_n[order_n[a]]
-    for a in range(1, n):
-        v = ck[a]
-        b = a - 1
-        while b >= 0 and ck[b] > v:
-            ck[b + 1] = ck[b]
-            b -= 1
-        ck[b + 1] = v
+    _insertion_sort(ck, n)
     mask = (1 << bits) - 1
     for a in range(n):
         order_n[a] = ck[a] & mask
@@ -248,13 +263,18 @@ def _resort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
 
 
 @njit(cache=True)
-def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order, warm):
-    """Half neighbour list of all pairs closer than ``rlist`` (sorted cell list, O(N)).
+def _build_pairs_xy(x_n, y_n, L, cell, r, reach, pairs_i, pairs_j, order, warm):
+    """Half neighbour list of all pairs closer than ``r`` (sorted cell list, O(N)).
 
-    Disks are sorted by cell (cells of side >= ``rlist`` on ``[0, L]^2``); the half stencil of
-    a cell (rest of its own cell, the cell to the right, the three cells above) is then two
-    contiguous runs of the sorted order, found with a pointer that only moves forward. Cells
-    wrapped around a row end are never within ``rlist`` and fail the distance test.
+    Disks are sorted by cell (``nc = int(L / cell)`` cells per side, of side ``L / nc >= cell``;
+    ``r`` must not exceed ``reach`` of them, ``reach`` 1 or 2); the half stencil of a cell (the
+    rest of its own cell and the ``reach`` cells to its right, the ``2 reach + 1`` cells of each
+    of the ``reach`` rows above) is then ``reach + 1`` contiguous runs of the sorted order, each
+    found with a pointer that only moves forward. Cells wrapped around a row end are never
+    within ``r`` and fail the distance test.
+
+    The pairs come out in the order of their keys (:func:`_cell_keys`): by the smaller key, then
+    the larger, and each pair ``(i, j)`` has the smaller key first.
 
     Parameters
     ----------
@@ -262,13 +282,13 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order, warm):
         Positions (units of R).
     L : float
         Container side.
-    rlist : float
-        List radius (``2R + skin``).
+    cell, r, reach : float, float, int
+        Smallest cell side, list radius, stencil reach in cells.
     pairs_i, pairs_j : ndarray of int, shape (cap,)
         Output buffers.
     order : ndarray of int64, shape (N,)
         Output: the disks in cell order. With ``warm``, it holds the order of a previous call
-        with the same ``L, rlist`` and is re-sorted from there (:func:`_resort_by_cell`).
+        with the same ``L, cell`` and is re-sorted from there (:func:`_resort_by_cell`).
 
     Returns
     -------
@@ -276,48 +296,119 @@ def _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order, warm):
         Number of pairs, or ``-needed`` if the buffers are too small.
     """
     n = x_n.shape[0]
-    nc = int(L / rlist)
-    if nc < 3:  # the stencil would alias: one cell, all pairs
-        nc = 1
+    nc = _cells_per_side(L, cell, reach)
     skey = np.empty(n + 1, np.int64)
     if warm:
         _resort_by_cell(x_n, y_n, nc, nc / L, order, skey)
     else:
         _sort_by_cell(x_n, y_n, nc, nc / L, order, skey)
-    skey[n] = nc * nc + 2 * nc + 2  # sentinel beyond every stencil
+    skey[n] = nc * nc + (reach + 1) * (nc + 1)  # sentinel beyond every stencil
     sx = np.empty(n)
     sy = np.empty(n)
     for a in range(n):
         sx[a] = x_n[order[a]]
         sy[a] = y_n[order[a]]
-    rl2 = rlist * rlist
+    rl2 = r * r
     # appends are branch-free: write at slot w, then advance if inside; once the buffers are
     # full, w stays on the last slot (scratch), so success needs npairs < capacity
-    last = pairs_i.shape[0] - 1
-    if last < 0:
+    if pairs_i.shape[0] == 0:
         return -1
-    npairs = 0
-    w = 0
-    q = 0
+    last = np.uint64(pairs_i.shape[0] - 1)
+    npairs = np.uint64(0)
+    w = np.uint64(0)
+    q1 = np.uint64(0)
+    q2 = np.uint64(0)
     for a in range(n):
+        a = np.uint64(a)
         c = skey[a]
         xa = sx[a]
         ya = sy[a]
         oa = order[a]
-        # run 1: the rest of the own cell and the cell to the right
-        npairs, w = _scan_run(a + 1, c + 1 if nc > 1 else c, xa, ya, oa, sx, sy, skey, order,
-                              rl2, pairs_i, pairs_j, npairs, w, last)
+        # run 0: the rest of the own cell and the cells to the right
+        npairs, w = _scan_run(a + _U1, c + reach if nc > 1 else c, xa, ya, oa, sx, sy, skey,
+                              order, rl2, pairs_i, pairs_j, npairs, w, last)
         if nc == 1:
             continue
-        # run 2: the three cells of the row above
-        lo = c + nc - 1
-        while skey[q] < lo:
-            q += 1
-        npairs, w = _scan_run(q, c + nc + 1, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i,
+        # run 1: the 2 reach + 1 cells of the row above
+        lo = c + nc - reach
+        while skey[q1] < lo:
+            q1 += _U1
+        npairs, w = _scan_run(q1, c + nc + reach, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i,
                               pairs_j, npairs, w, last)
+        if reach == 1:
+            continue
+        # run 2: the 2 reach + 1 cells two rows above
+        lo = c + 2 * nc - reach
+        while skey[q2] < lo:
+            q2 += _U1
+        npairs, w = _scan_run(q2, c + 2 * nc + reach, xa, ya, oa, sx, sy, skey, order, rl2,
+                              pairs_i, pairs_j, npairs, w, last)
     if npairs > last:
-        return -(npairs + 1)
-    return npairs
+        return -(np.int64(npairs) + 1)
+    return np.int64(npairs)
+
+
+@njit(cache=True)
+def _cells_per_side(L, cell, reach):
+    """Cells per side of :func:`_build_pairs_xy` (1 where its stencil would alias)."""
+    nc = int(L / cell)
+    return nc if nc >= 2 * reach + 1 else 1
+
+
+@njit(cache=True)
+def _index_bits(n):
+    """Bits of a disk index in a cell key (:func:`_resort_by_cell`)."""
+    bits = 1
+    while (1 << bits) < n:
+        bits += 1
+    return bits
+
+
+@njit(cache=True)
+def _pairs_from_superset(x_n, y_n, L, cell, r, sup_i, sup_j, n_sup, pairs_i, pairs_j, ck):
+    """The list :func:`_build_pairs_xy` gives (radius ``r``, reach 1), from a superset of it.
+
+    ``sup_i, sup_j`` (``n_sup`` pairs) must hold every pair closer than ``r``; their order is
+    free, but the sort is fastest when they are in the order of a recent build. Keeps the pairs
+    closer than ``r`` (the same test) and sorts them by their cell keys, as the cell scan orders
+    them. ``ck`` is scratch of at least ``n_sup`` entries; ``pairs_i, pairs_j`` must hold
+    ``n_sup`` entries.
+
+    Returns
+    -------
+    int
+        Number of pairs, or -1 if the keys do not fit 62 bits (then use the scan).
+    """
+    n = x_n.shape[0]
+    nc = _cells_per_side(L, cell, 1)
+    bits = _index_bits(n)
+    kbits = bits + _index_bits(nc * nc)
+    if 2 * kbits > 62:
+        return -1
+    rl2 = r * r
+    w = np.uint64(0)
+    for p in range(n_sup):  # branch-free: the kept pairs' slots
+        i = sup_i[p]
+        j = sup_j[p]
+        dx = x_n[i] - x_n[j]
+        dy = y_n[i] - y_n[j]
+        ck[w] = p
+        w += np.uint64(dx * dx + dy * dy < rl2)
+    m = np.int64(w)
+    inv_cell = nc / L
+    for a in range(m):  # their keys
+        p = ck[a]
+        i = sup_i[p]
+        j = sup_j[p]
+        ki = (_cell_of(x_n[i], y_n[i], nc, inv_cell) << bits) | i
+        kj = (_cell_of(x_n[j], y_n[j], nc, inv_cell) << bits) | j
+        ck[a] = (min(ki, kj) << kbits) | max(ki, kj)
+    _insertion_sort(ck, m)  # few pairs changed place since the superset's build
+    imask = (1 << bits) - 1
+    for a in range(m):
+        pairs_i[a] = (ck[a] >> kbits) & imask
+        pairs_j[a] = ck[a] & imask
+    return m
 
 
 @njit(cache=True)
@@ -326,8 +417,8 @@ def build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j):
 
     Returns the number of pairs, or ``-needed`` if the buffers are too small.
     """
-    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, pairs_i, pairs_j,
-                           np.empty(pos_nd.shape[0], np.int64), False)
+    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, rlist, 1, pairs_i,
+                           pairs_j, np.empty(pos_nd.shape[0], np.int64), False)
 
 
 @njit(cache=True)
@@ -489,8 +580,8 @@ def _catch_up_all(k, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L):
 
     Returns
     -------
-    q_max, n_out : int
-        ``floor(V2_SCALE max v^2)`` over all disks; disks outside ``[0, Lx] x [0, L]`` or NaN.
+    n_out : int
+        Disks outside ``[0, Lx] x [0, L]`` or NaN.
     """
     k = float(k)
     n_slow = 0
@@ -510,12 +601,10 @@ def _catch_up_all(k, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx, L):
                 x_n[i] = _fly(x_n[i], dt * vx_n[i], m)
                 y_n[i] = _fly(y_n[i], dt * vy_n[i], m)
                 s0_n[i] = k
-    q_max = 0
     n_out = 0
     for i in range(x_n.shape[0]):
-        q_max = max(q_max, _speed_key(vx_n[i], vy_n[i]))
         n_out += _outside(x_n[i], y_n[i], Lx, L)
-    return q_max, n_out
+    return n_out
 
 
 @njit(cache=True, inline="always")
@@ -581,9 +670,22 @@ def _put_back(k, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s
 
 
 @njit(cache=True)
+def _mark_new(idx_a, n_idx, loc_n, act_a, n_act):
+    """Append to ``act_a`` the disks of ``idx_a[:n_idx]`` not yet marked in ``loc_n`` (marking
+    them with their slot); return the new count. Branch-free."""
+    for a in range(n_idx):
+        i = idx_a[a]
+        new = loc_n[i] < 0
+        act_a[n_act] = i
+        loc_n[i] = n_act if new else loc_n[i]
+        n_act += new
+    return n_act
+
+
+@njit(cache=True)
 def _refresh_active(k, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, npairs, r_in,
                     wc_n, n_wc, Lx, L, reach, walls_axis, walls_pos, in_i, in_j, wa_a, act_a,
-                    ax_a, ay_a, avx_a, avy_a, loc_n):
+                    ax_a, ay_a, avx_a, avy_a, loc_n, pxy_2n):
     """Filter the inner lists at step ``k`` from the outer ones and gather their disks.
 
     All disks must be in the full arrays (:func:`_put_back`; ``loc_n`` all -1). Inner pairs
@@ -603,39 +705,31 @@ def _refresh_active(k, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, 
         ``floor(V2_SCALE max v^2)`` over the disks that are not active (their speeds do not
         change before the next refresh).
     """
-    r2 = (r_in + slack) * (r_in + slack)
-    n_in = 0
-    for p in range(npairs):  # branch-free append (in_i, in_j hold at least npairs entries)
-        i = pairs_i[p]
-        j = pairs_j[p]
-        ti = (k - s0_n[i]) * dt
-        tj = (k - s0_n[j]) * dt
-        dx = (x_n[i] + ti * vx_n[i]) - (x_n[j] + tj * vx_n[j])
-        dy = (y_n[i] + ti * vy_n[i]) - (y_n[j] + tj * vy_n[j])
-        in_i[n_in] = i
-        in_j[n_in] = j
-        n_in += dx * dx + dy * dy < r2
+    px_n, py_n = pxy_2n[0], pxy_2n[1]
+    for i in range(x_n.shape[0]):  # vectorises
+        t = (k - s0_n[i]) * dt
+        px_n[i] = x_n[i] + t * vx_n[i]
+        py_n[i] = y_n[i] + t * vy_n[i]
+    # (in_i, in_j hold at least npairs entries)
+    n_in = _near_pairs(px_n, py_n, pairs_i, pairs_j, npairs, (r_in + slack) * (r_in + slack),
+                       in_i, in_j)
     n_wa = 0
     for a in range(n_wc):
         i = wc_n[a]
-        t = (k - s0_n[i]) * dt
         wa_a[n_wa] = i
-        n_wa += _near_wall(x_n[i] + t * vx_n[i], y_n[i] + t * vy_n[i], Lx, L, reach + slack,
-                           walls_axis, walls_pos)
-    n_act = 0
-    for a in range(2 * n_in + n_wa):
-        i = in_i[a] if a < n_in else (in_j[a - n_in] if a < 2 * n_in else wa_a[a - 2 * n_in])
-        if loc_n[i] < 0:
-            loc_n[i] = n_act
-            act_a[n_act] = i
-            m = k - s0_n[i]
-            vx = vx_n[i]
-            vy = vy_n[i]
-            ax_a[n_act] = _fly(x_n[i], dt * vx, m)
-            ay_a[n_act] = _fly(y_n[i], dt * vy, m)
-            avx_a[n_act] = vx
-            avy_a[n_act] = vy
-            n_act += 1
+        n_wa += _near_wall(px_n[i], py_n[i], Lx, L, reach + slack, walls_axis, walls_pos)
+    n_act = _mark_new(in_i, n_in, loc_n, act_a, 0)  # each disk once, in order of appearance
+    n_act = _mark_new(in_j, n_in, loc_n, act_a, n_act)
+    n_act = _mark_new(wa_a, n_wa, loc_n, act_a, n_act)
+    for a in range(n_act):
+        i = act_a[a]
+        m = k - s0_n[i]
+        vx = vx_n[i]
+        vy = vy_n[i]
+        ax_a[a] = _fly(x_n[i], dt * vx, m)
+        ay_a[a] = _fly(y_n[i], dt * vy, m)
+        avx_a[a] = vx
+        avy_a[a] = vy
     for p in range(n_in):
         in_i[p] = loc_n[in_i[p]]
         in_j[p] = loc_n[in_j[p]]
@@ -646,6 +740,22 @@ def _refresh_active(k, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, 
         q = _speed_key(vx_n[i], vy_n[i])
         q_free = max(q_free, q if loc_n[i] < 0 else 0)
     return n_in, n_wa, n_act, q_free
+
+
+@njit(cache=True)
+def _near_pairs(x_a, y_a, pairs_i, pairs_j, npairs, r2, near_i, near_j):
+    """Write into ``near_i, near_j`` the listed pairs closer than ``sqrt(r2)``, in list order;
+    return their number."""
+    m = 0
+    for p in range(npairs):  # branch-free append
+        i = pairs_i[p]
+        j = pairs_j[p]
+        dx = x_a[i] - x_a[j]
+        dy = y_a[i] - y_a[j]
+        near_i[m] = i
+        near_j[m] = j
+        m += dx * dx + dy * dy < r2
+    return m
 
 
 @njit(cache=True)
@@ -712,6 +822,28 @@ def _pair_kick(x_n, y_n, vx_n, vy_n, pairs_i, pairs_j, npairs, kick, R, C):
 
 
 @njit(cache=True)
+def _contact_kick(x_n, y_n, vx_n, vy_n, pairs_i, pairs_j, npairs, kick, R, C, touch_p):
+    """:func:`_pair_kick` in two passes: find the pairs in contact (branch-free, into the scratch
+    ``touch_p``), then kick those, in list order (the same sums in the same order)."""
+    d2max = 4.0 * R * R
+    m = 0
+    for p in range(npairs):
+        i = pairs_i[p]
+        j = pairs_j[p]
+        dx = x_n[i] - x_n[j]
+        dy = y_n[i] - y_n[j]
+        touch_p[m] = p
+        m += dx * dx + dy * dy < d2max
+    two_r = 2.0 * R
+    ck = kick * C
+    for a in range(m):
+        p = touch_p[a]
+        i = pairs_i[p]
+        j = pairs_j[p]
+        _kick_pair(i, j, x_n[i] - x_n[j], y_n[i] - y_n[j], d2max, two_r, ck, vx_n, vy_n)
+
+
+@njit(cache=True)
 def _wall_forces(x_n, y_n, fx_n, fy_n, Lx, L, R, C, walls_axis, walls_pos):
     """Set ``fx_n, fy_n`` to the forces of all walls; return the gas's force on the piston."""
     fx_n[:] = 0.0
@@ -731,7 +863,34 @@ def _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx, L, R, C, wall
     return fp
 
 
-INNER_SKIN_FRACTION = 0.2  # skin of the inner pair list, as a fraction of the outer skin
+INNER_SKIN_FRACTION = 0.5  # skin of the inner pair list, as a fraction of the outer skin
+KICK_SKIN_FRACTION = 0.1  # skin of the kicked pair list, as a fraction of the outer skin
+SUPERSET_REACH = 2.0  # radius of the superset list, in cells of the outer list's grid
+
+
+@njit(cache=True)
+def _rebuild_outer(x_n, y_n, L, rlist, r_sup, fresh, pairs_i, pairs_j, sup_i, sup_j, n_sup, ck,
+                   order_n, warm):
+    """The outer pair list at the current positions, filtered from the superset list (all pairs
+    within ``r_sup`` at its build), which is rebuilt from cells first when ``fresh``.
+
+    Returns ``(pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup, ck)``, the buffers reallocated as
+    needed.
+    """
+    if fresh:
+        n_sup = _build_pairs_xy(x_n, y_n, L, rlist, r_sup, 2, sup_i, sup_j, order_n, warm)
+        while n_sup < 0:
+            sup_i = np.empty(2 * (-n_sup), sup_i.dtype)
+            sup_j = np.empty(2 * (-n_sup), sup_j.dtype)
+            n_sup = _build_pairs_xy(x_n, y_n, L, rlist, r_sup, 2, sup_i, sup_j, order_n, True)
+    if pairs_i.shape[0] <= n_sup:
+        pairs_i = np.empty(2 * n_sup + 1, pairs_i.dtype)
+        pairs_j = np.empty(2 * n_sup + 1, pairs_j.dtype)
+    if ck.shape[0] < n_sup:
+        ck = np.empty(2 * n_sup, np.int64)
+    npairs = _pairs_from_superset(x_n, y_n, L, rlist, rlist, sup_i, sup_j, n_sup, pairs_i,
+                                  pairs_j, ck)
+    return pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup, ck
 
 
 @njit(cache=True)
@@ -754,17 +913,29 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     when every disk was moved every step: the active disks' of the step and the free disks',
     unchanged since the last refresh; the wall lists add the piston's travel):
 
+    - superset list (``sup_i, sup_j``): all pairs within ``r_sup = SUPERSET_REACH`` cells of
+      the outer list's grid (``2 (2R + skin)`` at the paper's sizes) at its build, from cells
+      (:func:`_build_pairs_xy`, reach 2); it serves every outer rebuild while
+      ``2R + skin + 2 x (displacement bound since its build) < r_sup`` (about five), and is
+      built afresh at the first rebuild of each call;
     - outer pair list (``pairs_i, pairs_j``: all pairs within ``2R + skin`` of the positions
-      ``rx_n, ry_n`` at its build; the displacement since the build is exact on entry), rebuilt
-      from cells;
+      ``rx_n, ry_n`` at its build; the displacement since the build is exact on entry),
+      filtered from the superset list and sorted into the cell scan's order
+      (:func:`_pairs_from_superset`: the very list and order the cell scan gives). Its rebuild
+      steps and order are those of the engine that built it from cells every time, which is
+      what keeps the pair kicks' sums, and so the trajectory, the same to the last bit;
     - outer wall list ``wc_n``: the disks within ``R + skin / 2`` of a wall, rescanned with the
       outer pair list or alone;
     - inner pair and wall lists, filtered from the outer ones with the smaller skin
       ``s = INNER_SKIN_FRACTION * skin`` (pairs within ``2R + s``, disks within ``R + s / 2``
-      of a wall). Their disks are the active ones.
+      of a wall). Their disks are the active ones;
+    - kicked pair list (``kk_i, kk_j``): the inner pairs within ``2R + KICK_SKIN_FRACTION skin``,
+      refiltered from the active disks' exact positions; the pair kick runs over it
+      (:func:`_contact_kick`), in the outer list's order.
 
     Every pair closer than 2R and every disk closer than R to a wall at a force evaluation is
-    in the inner lists.
+    in the kicked and inner wall lists, and the pairs in contact are kicked in the outer list's
+    order, whatever the inner lists hold besides.
     """
     n = x_n.shape[0]
     hdt_m = 0.5 * dt / mass
@@ -792,17 +963,33 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     disp_w = 0.0  # since the outer wall scan, piston travel included
     in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
     in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
+    kk_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
+    kk_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
+    touch_p = np.empty(pairs_j.shape[0], np.int64)
+    skin_k = KICK_SKIN_FRACTION * skin
+    r2_k = (2.0 * R + skin_k) * (2.0 * R + skin_k)
+    n_k = 0
+    disp_k = np.inf  # since the kicked list's filter (none yet)
     wa_a = np.empty(n, np.int64)
     act_a = np.empty(n, np.int64)
     buf_4a = np.empty((4, n))
     ax_a, ay_a, avx_a, avy_a = buf_4a[0], buf_4a[1], buf_4a[2], buf_4a[3]
     loc_n = np.full(n, -1, np.int64)
+    pxy_2n = np.empty((2, n))  # scratch of the refresh
     order_n = np.empty(n, np.int64)  # cell order of the last rebuild
     warm = False
+    nc = _cells_per_side(L, rlist, 2)
+    r_sup = SUPERSET_REACH * L / nc
+    use_sup = nc > 1 and r_sup > rlist
+    sup_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
+    sup_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
+    ck = np.empty(pairs_i.shape[0], np.int64)
+    n_sup = -1  # no superset list yet
+    disp_sup = 0.0  # since the superset's build
     n_in, n_wa, n_act, q_free = _refresh_active(
         k0, x_n, y_n, vx_n, vy_n, s0_n, dt, 0.0, pairs_i, pairs_j, npairs, 2.0 * R + skin_in, wc_n,
         n_wc, Lx, L, R + 0.5 * skin_in, walls_axis, walls_pos, in_i, in_j, wa_a, act_a, ax_a, ay_a,
-        avx_a, avy_a, loc_n)
+        avx_a, avy_a, loc_n, pxy_2n)
     disp_in = 0.0  # since the inner refresh, piston travel included
     k = k0
     while k < k1:
@@ -813,29 +1000,45 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
         step = dt * np.sqrt((q_max + 1) / V2_SCALE)
         travel = abs(Lx_new - Lx_old)
         disp += step
+        disp_sup += step
         disp_w += step + travel
         disp_in += step + travel
+        disp_k += step
         refresh = disp_in > 0.5 * skin_in
         if disp > 0.5 * skin or disp_w > 0.5 * skin:
             _put_back(k + 1, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n,
                       loc_n)
             n_act = 0
-            _, n_out = _catch_up_all(k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx_new, L)
+            n_out = _catch_up_all(k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx_new, L)
             k_full = k + 1
             if n_out > 0:
                 k += 1
                 status = 1
                 break
             if disp > 0.5 * skin:
-                npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order_n, warm)
-                warm = True
+                npairs = -1
+                if use_sup:
+                    # every pair within rlist now was within rlist + 2 disp_sup at its build
+                    fresh = n_sup < 0 or not (rlist + 2.0 * disp_sup < r_sup * (1.0 - 1e-12))
+                    (pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup, ck) = _rebuild_outer(
+                        x_n, y_n, L, rlist, r_sup, fresh, pairs_i, pairs_j, sup_i, sup_j, n_sup,
+                        ck, order_n, warm)
+                    warm = True
+                    if fresh:
+                        disp_sup = 0.0
                 while npairs < 0:
-                    pairs_i = np.empty(2 * (-npairs), pairs_i.dtype)
-                    pairs_j = np.empty(2 * (-npairs), pairs_j.dtype)
-                    npairs = _build_pairs_xy(x_n, y_n, L, rlist, pairs_i, pairs_j, order_n, warm)
+                    npairs = _build_pairs_xy(x_n, y_n, L, rlist, rlist, 1, pairs_i, pairs_j,
+                                             order_n, warm)
+                    warm = True
+                    if npairs < 0:
+                        pairs_i = np.empty(2 * (-npairs), pairs_i.dtype)
+                        pairs_j = np.empty(2 * (-npairs), pairs_j.dtype)
                 if in_i.shape[0] < npairs:
                     in_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
                     in_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
+                    kk_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
+                    kk_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
+                    touch_p = np.empty(pairs_j.shape[0], np.int64)
                 rx_n[:] = x_n
                 ry_n[:] = y_n
                 disp = 0.0
@@ -850,8 +1053,9 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
             n_in, n_wa, n_act, q_free = _refresh_active(
                 k + 1, x_n, y_n, vx_n, vy_n, s0_n, dt, slack, pairs_i, pairs_j, npairs,
                 2.0 * R + skin_in, wc_n, n_wc, Lx_new, L, R + 0.5 * skin_in, walls_axis, walls_pos,
-                in_i, in_j, wa_a, act_a, ax_a, ay_a, avx_a, avy_a, loc_n)
+                in_i, in_j, wa_a, act_a, ax_a, ay_a, avx_a, avy_a, loc_n, pxy_2n)
             disp_in = 0.0
+            disp_k = np.inf
         n_out, op_sum = _wall_kick(wa_a, n_wa, ax_a, ay_a, avx_a, avy_a, kick, Lx_new, L, R, C,
                                    walls_axis, walls_pos)
         fp_new = C * op_sum
@@ -862,7 +1066,10 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
         if n_out > 0:
             status = 1
             break
-        _pair_kick(ax_a, ay_a, avx_a, avy_a, in_i, in_j, n_in, kick, R, C)
+        if disp_k > 0.5 * skin_k:
+            n_k = _near_pairs(ax_a, ay_a, in_i, in_j, n_in, r2_k, kk_i, kk_j)
+            disp_k = 0.0
+        _contact_kick(ax_a, ay_a, avx_a, avy_a, kk_i, kk_j, n_k, kick, R, C, touch_p)
     Lx_end = Lx_a + (Lx_b - Lx_a) * (k / n_seg)
     _put_back(k, act_a, n_act, ax_a, ay_a, avx_a, avy_a, x_n, y_n, vx_n, vy_n, s0_n, loc_n)
     _catch_up_all(k, x_n, y_n, vx_n, vy_n, s0_n, dt, Lx_end, L)
