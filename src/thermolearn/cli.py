@@ -151,9 +151,9 @@ def _summarise(args) -> int:
 
 def _spread(args) -> int:
     from .io import write_csv, write_text
-    from .report.spread import read_rows, spread_table, to_markdown
+    from .report.spread import read_rows, seed_provenance, spread_table, to_markdown
 
-    seeds = {}
+    seeds, prov = {}, {}
     for item in args.seeds:
         label, sep, source = item.partition("=")
         if not sep or not label or not source:
@@ -163,10 +163,11 @@ def _spread(args) -> int:
             raise ConfigError(f"{source}: no such file or folder")
         try:
             seeds[label] = read_rows(source)
+            prov[label] = seed_provenance(source)
         except (FileNotFoundError, ValueError) as exc:
             raise ArtifactError(str(exc)) from exc
     table = spread_table(seeds, None if args.paper == "all" else args.paper)
-    text = to_markdown(table, args.title)
+    text = to_markdown(table, args.title, prov)
     if args.csv:
         write_csv(args.csv, table)
     if args.md:

@@ -357,15 +357,25 @@ def splice_paper_b(old_md, table2_csv, table3_csv, out_md, note: str) -> pd.Data
     ``note`` (added as the first note) says where the Paper B rows come from. The count of
     judged numbers is recounted.
     """
-    lines = Path(old_md).read_text(encoding="utf-8").splitlines()
-    title = lines[0].lstrip("# ").strip()
-    preset = lines[2].split("Configuration: ", 1)[1].split(". ", 1)[0]
-    prov = next((x for x in lines if x.startswith("Provenance: ")), "")
-    notes = [x[len("Note: "):] for x in lines if x.startswith("Note: ")]
-    rows = [dict(r, source="") for r in markdown_rows("\n".join(lines)) if r["paper"] == "A"]
+    old = _parse_table_md(old_md)
+    rows = [r for r in old["rows"] if r["paper"] == "A"]
     table = pd.DataFrame(rows + paper_b_rows(table2_csv, table3_csv), columns=COLUMNS)
-    write_text(out_md, to_markdown(table, title, preset, prov, (note, *notes)))
+    write_text(out_md, to_markdown(table, old["title"], old["preset"], old["provenance"],
+                                   (note, *old["notes"])))
     return table
+
+
+def _parse_table_md(path) -> dict:
+    """A table :func:`to_markdown` wrote: its title, preset, provenance line, notes and rows
+    (``source`` emptied: the markdown does not keep it)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return dict(
+        title=lines[0].lstrip("# ").strip(),
+        preset=lines[2].split("Configuration: ", 1)[1].split(". ", 1)[0],
+        provenance=next((x for x in lines if x.startswith("Provenance: ")), ""),
+        notes=[x[len("Note: "):] for x in lines if x.startswith("Note: ")],
+        rows=[dict(r, source="") for r in markdown_rows("\n".join(lines))],
+    )
 
 
 # a Paper A results folder's artifacts, as the workflow writes them (results/<preset>/)
@@ -401,16 +411,13 @@ def splice_paper_a(old_md, results_dir, out_md, note: str) -> pd.DataFrame:
     those of the run that made them, and ``note`` (the first note) says where they come from.
     The provenance line is the new network's.
     """
-    lines = Path(old_md).read_text(encoding="utf-8").splitlines()
-    title = lines[0].lstrip("# ").strip()
-    preset = lines[2].split("Configuration: ", 1)[1].split(". ", 1)[0]
-    notes = [x[len("Note: "):] for x in lines if x.startswith("Note: ")]
-    old_b = [dict(r, source="") for r in markdown_rows("\n".join(lines)) if r["paper"] == "B"]
+    old = _parse_table_md(old_md)
+    old_b = [r for r in old["rows"] if r["paper"] == "B"]
     table = pd.concat([paper_a_table(results_dir), pd.DataFrame(old_b, columns=COLUMNS)],
                       ignore_index=True)
     metrics = Path(results_dir) / PAPER_A_ARTIFACTS["metrics_path"]
-    write_text(out_md, to_markdown(table, title, preset, provenance_line(metrics),
-                                   (note, *notes)))
+    write_text(out_md, to_markdown(table, old["title"], old["preset"], provenance_line(metrics),
+                                   (note, *old["notes"])))
     return table
 
 

@@ -17,12 +17,14 @@ Verdict of a row over k seeds (i pass), with mean m, sd s and its bar b where it
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .reproduction import bar_of, paper_a_table
+from ..provenance import code_version
+from .reproduction import PAPER_A_ARTIFACTS, bar_of, paper_a_table
 
 def read_rows(source: str | Path) -> pd.DataFrame:
     """One seed's rows: a ``reproduction.csv``, or a results folder (its Paper A rows)."""
@@ -35,6 +37,23 @@ def read_rows(source: str | Path) -> pd.DataFrame:
         raise ValueError(f"{source}: not a reproduction table (lacks {sorted(missing)})")
     table["pass"] = table["pass"].fillna("")
     return table
+
+
+def seed_provenance(source: str | Path) -> str:
+    """Where one seed's rows come from: the network's config hash and code version (a results
+    folder's ``metrics.json``), or the provenance line of the ``reproduction.md`` beside a
+    ``reproduction.csv``; "" when neither is there."""
+    source = Path(source)
+    metrics = source / PAPER_A_ARTIFACTS["metrics_path"] if source.is_dir() else None
+    if metrics is not None and metrics.is_file():
+        meta = json.loads(metrics.read_text(encoding="utf-8"))["meta"]
+        return f"config hash `{meta['config_hash']}`, code {meta['thermolearn_version']}"
+    md = source.with_suffix(".md")
+    if not source.is_dir() and md.is_file():
+        line = next((x for x in md.read_text(encoding="utf-8").splitlines()
+                     if x.startswith("Provenance: ")), "")
+        return line.split("the network: ", 1)[-1].split(" (`", 1)[0] if line else ""
+    return ""
 
 
 def verdict(values: np.ndarray, passes: list[str], bar: tuple[str, float] | None) -> str:
@@ -89,11 +108,16 @@ def _num(v: float) -> str:
     return "" if not np.isfinite(v) else f"{v:.4g}"
 
 
-def to_markdown(table: pd.DataFrame, title: str) -> str:
-    """The spread table as markdown (``|`` in a quantity escaped, as the reproduction table)."""
+def to_markdown(table: pd.DataFrame, title: str, provenance: dict[str, str] | None = None) -> str:
+    """The spread table as markdown (``|`` in a quantity escaped, as the reproduction table),
+    under a provenance line: the code that wrote it and each seed's (``provenance``: label ->
+    :func:`seed_provenance`)."""
     labels = [c[len("ours["):-1] for c in table if c.startswith("ours[")]
     head = ["quantity", *labels, "mean +- sd", "bar", "verdict"]
-    lines = [f"# {title}", "", "| " + " | ".join(head) + " |",
+    seeds = "; ".join(f"{k}: {v or 'not recorded'}" for k, v in (provenance or {}).items())
+    prov = f"Provenance: written by thermolearn {code_version()}" + (f"; {seeds}." if seeds
+                                                                      else ".")
+    lines = [f"# {title}", "", prov, "", "| " + " | ".join(head) + " |",
              "|---|" + "---:|" * (len(labels) + 1) + "---|---|"]
     for r in table.to_dict("records"):
         spread = "" if not np.isfinite(r["mean"]) else (
