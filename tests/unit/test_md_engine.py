@@ -14,7 +14,7 @@ from thermolearn.testsystems.disks import (hard_disk_deflection, soft_disk_defle
 
 # Bounds we hold the engine to (dt = 0.001, C = 10^4, T = 1):
 HOLD_ENERGY_BOUND = 1e-3  # max |E(t) - E(0)| / E(0) over a hold of 50 time units
-FIRST_LAW_BOUND = 1e-3  # |E - E0 - W| / E0 after a push and a pull at v = 0.5
+FIRST_LAW_BOUND = 1e-3  # median |E - E0 - W| / E0 after a push and a pull at v = 0.5
 
 
 def gas(N=1000, L=200.0, Lx=None, seed=3, T=1.0):
@@ -35,19 +35,26 @@ def test_energy_conserved_during_hold():
 
 
 def test_first_law_push_and_pull():
-    """Energy change equals the piston's work (pushing heats, pulling cools)."""
-    sim = gas(N=1000, L=200.0)
-    e0 = sim.energy()
-    sim.move(120.0, 160_000)  # v = 0.5
-    w_push = sim.work
-    e_push = sim.energy()
-    assert w_push > 0.01 * e0  # compression does positive work on the gas
-    assert abs(e_push - e0 - w_push) / e0 < FIRST_LAW_BOUND
-    sim.hold(5000)
-    sim.move(200.0, 160_000)
-    w_pull = sim.work - w_push
-    assert w_pull < 0
-    assert abs(sim.energy() - e0 - sim.work) / e0 < FIRST_LAW_BOUND
+    """Energy change equals the piston's work (pushing heats, pulling cools), to 1e-3 of E0 in
+    the median of three initial states. One trajectory's error is a draw from a wide
+    distribution (Verlet's rounding of each contact, amplified by chaos): after the pull, over
+    the 13 seeds 3-15 the rms was 9.2e-4 E0 for the engine of 4d11e58 and 6.7e-4 for the
+    engine after it, with 4 and 2 seeds above 1e-3 alone, so a single seed tests the tail of
+    that distribution, not the engine. The bound per process is tested in test_md_accuracy."""
+    err_push, err_cycle = [], []
+    for seed in (3, 4, 5):
+        sim = gas(N=1000, L=200.0, seed=seed)
+        e0 = sim.energy()
+        sim.move(120.0, 160_000)  # v = 0.5
+        w_push = sim.work
+        assert w_push > 0.01 * e0  # compression does positive work on the gas
+        err_push.append(abs(sim.energy() - e0 - w_push) / e0)
+        sim.hold(5000)
+        sim.move(200.0, 160_000)
+        assert sim.work - w_push < 0  # expansion: the gas does work on the piston
+        err_cycle.append(abs(sim.energy() - e0 - sim.work) / e0)
+    assert np.median(err_push) < FIRST_LAW_BOUND, err_push
+    assert np.median(err_cycle) < FIRST_LAW_BOUND, err_cycle
 
 
 def test_head_on_collision_exchanges_velocities():

@@ -14,14 +14,16 @@ the inner pair list or near a wall: the only ones a force can reach before the n
 refresh) are copied into short arrays and drifted and kicked every step; every other disk keeps
 its position at the step it was last moved, and is brought forward by :func:`_fly` when a list
 is refreshed, when it becomes active and on return. :func:`_fly` gives, bit for bit, what the
-per-step drift ``x <- fl(x + fl(dt v))`` gives (in O(1) per disk), so the trajectory is the one
-the engine computed when it moved every disk every step, to the last bit. The second half kick
+per-step drift ``x <- fl(x + fl(dt v))`` gives (in O(1) per disk), so free flight adds no
+rounding of its own. The second half kick
 of a step is merged with the first half kick of the next, so no force array is touched between
 steps; velocities and forces are synchronised on return. Pairs come from a half Verlet list
-(radius ``2R + skin``, in the order of a cell scan), rebuilt when a bound on the largest
-displacement since its build (exact on entry, then ``dt max|v|`` per step) exceeds
-``skin / 2``: filtered from a superset list of twice its radius, itself built from cells about
-every fifth rebuild. The active disks are those of an inner list filtered from it with half
+(radius ``2R + skin``), rebuilt when a bound on the largest displacement since its build (exact
+on entry, then ``dt max|v|`` per step) exceeds ``skin / 2``: filtered, in its order, from a
+superset list of twice its radius, itself built from cells of that radius about every fifth
+rebuild. The order of the pairs is the only thing the lists decide besides which pairs are
+looked at: a disk in two contacts at once sums its kicks in that order, so it sets the
+floating-point rounding, not the physics (docs/md_accuracy.md). The active disks are those of an inner list filtered from it with half
 the skin, and the pair kicks run over a shorter list filtered from that one with a tenth,
 each refiltered likewise (see :func:`_run_xy`). No ``prange``: at N ~ 2000 a step takes under
 1 us, less than the per-step threading overhead.
@@ -263,18 +265,17 @@ def _resort_by_cell(x_n, y_n, nc, inv_cell, order_n, key_n):
 
 
 @njit(cache=True)
-def _build_pairs_xy(x_n, y_n, L, cell, r, reach, pairs_i, pairs_j, order, warm):
+def _build_pairs_xy(x_n, y_n, L, cell, r, pairs_i, pairs_j, order, warm):
     """Half neighbour list of all pairs closer than ``r`` (sorted cell list, O(N)).
 
     Disks are sorted by cell (``nc = int(L / cell)`` cells per side, of side ``L / nc >= cell``;
-    ``r`` must not exceed ``reach`` of them, ``reach`` 1 or 2); the half stencil of a cell (the
-    rest of its own cell and the ``reach`` cells to its right, the ``2 reach + 1`` cells of each
-    of the ``reach`` rows above) is then ``reach + 1`` contiguous runs of the sorted order, each
-    found with a pointer that only moves forward. Cells wrapped around a row end are never
-    within ``r`` and fail the distance test.
+    ``r`` must not exceed ``cell``); the half stencil of a cell (the rest of its own cell and the
+    cell to its right, the 3 cells of the row above) is then 2 contiguous runs of the sorted
+    order, each found with a pointer that only moves forward. Cells wrapped around a row end are
+    never within ``r`` and fail the distance test.
 
-    The pairs come out in the order of their keys (:func:`_cell_keys`): by the smaller key, then
-    the larger, and each pair ``(i, j)`` has the smaller key first.
+    The pairs come out in cell-scan order: by the cell of the first disk, then its index, then
+    the run.
 
     Parameters
     ----------
@@ -282,13 +283,14 @@ def _build_pairs_xy(x_n, y_n, L, cell, r, reach, pairs_i, pairs_j, order, warm):
         Positions (units of R).
     L : float
         Container side.
-    cell, r, reach : float, float, int
-        Smallest cell side, list radius, stencil reach in cells.
+    cell, r : float
+        Smallest cell side, list radius (``r <= cell``).
     pairs_i, pairs_j : ndarray of int, shape (cap,)
         Output buffers.
     order : ndarray of int64, shape (N,)
-        Output: the disks in cell order. With ``warm``, it holds the order of a previous call
-        with the same ``L, cell`` and is re-sorted from there (:func:`_resort_by_cell`).
+        Output: the disks in cell order. With ``warm``, it holds a permutation (best: the order
+        of a previous call with the same ``L, cell``) and is re-sorted from there
+        (:func:`_resort_by_cell`).
 
     Returns
     -------
@@ -296,13 +298,13 @@ def _build_pairs_xy(x_n, y_n, L, cell, r, reach, pairs_i, pairs_j, order, warm):
         Number of pairs, or ``-needed`` if the buffers are too small.
     """
     n = x_n.shape[0]
-    nc = _cells_per_side(L, cell, reach)
+    nc = _cells_per_side(L, cell)
     skey = np.empty(n + 1, np.int64)
     if warm:
         _resort_by_cell(x_n, y_n, nc, nc / L, order, skey)
     else:
         _sort_by_cell(x_n, y_n, nc, nc / L, order, skey)
-    skey[n] = nc * nc + (reach + 1) * (nc + 1)  # sentinel beyond every stencil
+    skey[n] = nc * nc + 2 * (nc + 1)  # sentinel beyond every stencil
     sx = np.empty(n)
     sy = np.empty(n)
     for a in range(n):
@@ -317,42 +319,33 @@ def _build_pairs_xy(x_n, y_n, L, cell, r, reach, pairs_i, pairs_j, order, warm):
     npairs = np.uint64(0)
     w = np.uint64(0)
     q1 = np.uint64(0)
-    q2 = np.uint64(0)
     for a in range(n):
         a = np.uint64(a)
         c = skey[a]
         xa = sx[a]
         ya = sy[a]
         oa = order[a]
-        # run 0: the rest of the own cell and the cells to the right
-        npairs, w = _scan_run(a + _U1, c + reach if nc > 1 else c, xa, ya, oa, sx, sy, skey,
+        # run 0: the rest of the own cell and the cell to the right
+        npairs, w = _scan_run(a + _U1, c + 1 if nc > 1 else c, xa, ya, oa, sx, sy, skey,
                               order, rl2, pairs_i, pairs_j, npairs, w, last)
         if nc == 1:
             continue
-        # run 1: the 2 reach + 1 cells of the row above
-        lo = c + nc - reach
+        # run 1: the 3 cells of the row above
+        lo = c + nc - 1
         while skey[q1] < lo:
             q1 += _U1
-        npairs, w = _scan_run(q1, c + nc + reach, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i,
+        npairs, w = _scan_run(q1, c + nc + 1, xa, ya, oa, sx, sy, skey, order, rl2, pairs_i,
                               pairs_j, npairs, w, last)
-        if reach == 1:
-            continue
-        # run 2: the 2 reach + 1 cells two rows above
-        lo = c + 2 * nc - reach
-        while skey[q2] < lo:
-            q2 += _U1
-        npairs, w = _scan_run(q2, c + 2 * nc + reach, xa, ya, oa, sx, sy, skey, order, rl2,
-                              pairs_i, pairs_j, npairs, w, last)
     if npairs > last:
         return -(np.int64(npairs) + 1)
     return np.int64(npairs)
 
 
 @njit(cache=True)
-def _cells_per_side(L, cell, reach):
+def _cells_per_side(L, cell):
     """Cells per side of :func:`_build_pairs_xy` (1 where its stencil would alias)."""
     nc = int(L / cell)
-    return nc if nc >= 2 * reach + 1 else 1
+    return nc if nc >= 3 else 1
 
 
 @njit(cache=True)
@@ -365,50 +358,29 @@ def _index_bits(n):
 
 
 @njit(cache=True)
-def _pairs_from_superset(x_n, y_n, L, cell, r, sup_i, sup_j, n_sup, pairs_i, pairs_j, ck):
-    """The list :func:`_build_pairs_xy` gives (radius ``r``, reach 1), from a superset of it.
+def _pairs_from_superset(x_n, y_n, r, sup_i, sup_j, n_sup, pairs_i, pairs_j):
+    """The pairs of a superset list closer than ``r``, in the superset's order.
 
-    ``sup_i, sup_j`` (``n_sup`` pairs) must hold every pair closer than ``r``; their order is
-    free, but the sort is fastest when they are in the order of a recent build. Keeps the pairs
-    closer than ``r`` (the same test) and sorts them by their cell keys, as the cell scan orders
-    them. ``ck`` is scratch of at least ``n_sup`` entries; ``pairs_i, pairs_j`` must hold
-    ``n_sup`` entries.
+    ``sup_i, sup_j`` (``n_sup`` pairs) must hold every pair closer than ``r``; ``pairs_i,
+    pairs_j`` must hold ``n_sup`` entries. One branch-free pass: each pair is written, and the
+    write position advances when it passes the distance test.
 
     Returns
     -------
     int
-        Number of pairs, or -1 if the keys do not fit 62 bits (then use the scan).
+        Number of pairs kept.
     """
-    n = x_n.shape[0]
-    nc = _cells_per_side(L, cell, 1)
-    bits = _index_bits(n)
-    kbits = bits + _index_bits(nc * nc)
-    if 2 * kbits > 62:
-        return -1
     rl2 = r * r
-    w = np.uint64(0)
-    for p in range(n_sup):  # branch-free: the kept pairs' slots
+    w = 0
+    for p in range(n_sup):
         i = sup_i[p]
         j = sup_j[p]
         dx = x_n[i] - x_n[j]
         dy = y_n[i] - y_n[j]
-        ck[w] = p
-        w += np.uint64(dx * dx + dy * dy < rl2)
-    m = np.int64(w)
-    inv_cell = nc / L
-    for a in range(m):  # their keys
-        p = ck[a]
-        i = sup_i[p]
-        j = sup_j[p]
-        ki = (_cell_of(x_n[i], y_n[i], nc, inv_cell) << bits) | i
-        kj = (_cell_of(x_n[j], y_n[j], nc, inv_cell) << bits) | j
-        ck[a] = (min(ki, kj) << kbits) | max(ki, kj)
-    _insertion_sort(ck, m)  # few pairs changed place since the superset's build
-    imask = (1 << bits) - 1
-    for a in range(m):
-        pairs_i[a] = (ck[a] >> kbits) & imask
-        pairs_j[a] = ck[a] & imask
-    return m
+        pairs_i[w] = i
+        pairs_j[w] = j
+        w += dx * dx + dy * dy < rl2
+    return w
 
 
 @njit(cache=True)
@@ -417,7 +389,7 @@ def build_pair_list(pos_nd, L, rlist, pairs_i, pairs_j):
 
     Returns the number of pairs, or ``-needed`` if the buffers are too small.
     """
-    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, rlist, 1, pairs_i,
+    return _build_pairs_xy(pos_nd[:, 0].copy(), pos_nd[:, 1].copy(), L, rlist, rlist, pairs_i,
                            pairs_j, np.empty(pos_nd.shape[0], np.int64), False)
 
 
@@ -865,32 +837,30 @@ def _forces_xy(x_n, y_n, fx_n, fy_n, pairs_i, pairs_j, npairs, Lx, L, R, C, wall
 
 INNER_SKIN_FRACTION = 0.5  # skin of the inner pair list, as a fraction of the outer skin
 KICK_SKIN_FRACTION = 0.1  # skin of the kicked pair list, as a fraction of the outer skin
-SUPERSET_REACH = 2.0  # radius of the superset list, in cells of the outer list's grid
+SUPERSET_FACTOR = 2.0  # the superset list's radius is at least this times the outer list's
 
 
 @njit(cache=True)
-def _rebuild_outer(x_n, y_n, L, rlist, r_sup, fresh, pairs_i, pairs_j, sup_i, sup_j, n_sup, ck,
+def _rebuild_outer(x_n, y_n, L, rlist, r_sup, fresh, pairs_i, pairs_j, sup_i, sup_j, n_sup,
                    order_n, warm):
     """The outer pair list at the current positions, filtered from the superset list (all pairs
-    within ``r_sup`` at its build), which is rebuilt from cells first when ``fresh``.
+    within ``r_sup`` at its build, in the order of its cell scan), which is rebuilt from cells
+    first when ``fresh``.
 
-    Returns ``(pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup, ck)``, the buffers reallocated as
+    Returns ``(pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup)``, the buffers reallocated as
     needed.
     """
     if fresh:
-        n_sup = _build_pairs_xy(x_n, y_n, L, rlist, r_sup, 2, sup_i, sup_j, order_n, warm)
+        n_sup = _build_pairs_xy(x_n, y_n, L, r_sup, r_sup, sup_i, sup_j, order_n, warm)
         while n_sup < 0:
             sup_i = np.empty(2 * (-n_sup), sup_i.dtype)
             sup_j = np.empty(2 * (-n_sup), sup_j.dtype)
-            n_sup = _build_pairs_xy(x_n, y_n, L, rlist, r_sup, 2, sup_i, sup_j, order_n, True)
+            n_sup = _build_pairs_xy(x_n, y_n, L, r_sup, r_sup, sup_i, sup_j, order_n, True)
     if pairs_i.shape[0] <= n_sup:
         pairs_i = np.empty(2 * n_sup + 1, pairs_i.dtype)
         pairs_j = np.empty(2 * n_sup + 1, pairs_j.dtype)
-    if ck.shape[0] < n_sup:
-        ck = np.empty(2 * n_sup, np.int64)
-    npairs = _pairs_from_superset(x_n, y_n, L, rlist, rlist, sup_i, sup_j, n_sup, pairs_i,
-                                  pairs_j, ck)
-    return pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup, ck
+    npairs = _pairs_from_superset(x_n, y_n, rlist, sup_i, sup_j, n_sup, pairs_i, pairs_j)
+    return pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup
 
 
 @njit(cache=True)
@@ -913,17 +883,13 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     when every disk was moved every step: the active disks' of the step and the free disks',
     unchanged since the last refresh; the wall lists add the piston's travel):
 
-    - superset list (``sup_i, sup_j``): all pairs within ``r_sup = SUPERSET_REACH`` cells of
-      the outer list's grid (``2 (2R + skin)`` at the paper's sizes) at its build, from cells
-      (:func:`_build_pairs_xy`, reach 2); it serves every outer rebuild while
-      ``2R + skin + 2 x (displacement bound since its build) < r_sup`` (about five), and is
-      built afresh at the first rebuild of each call;
+    - superset list (``sup_i, sup_j``): all pairs within ``r_sup`` (the side of its cells, at
+      least ``SUPERSET_FACTOR (2R + skin)``) at its build, from cells (:func:`_build_pairs_xy`);
+      it serves every outer rebuild while ``2R + skin + 2 x (displacement bound since its
+      build) < r_sup`` (about five), and is built afresh at the first rebuild of each call;
     - outer pair list (``pairs_i, pairs_j``: all pairs within ``2R + skin`` of the positions
       ``rx_n, ry_n`` at its build; the displacement since the build is exact on entry),
-      filtered from the superset list and sorted into the cell scan's order
-      (:func:`_pairs_from_superset`: the very list and order the cell scan gives). Its rebuild
-      steps and order are those of the engine that built it from cells every time, which is
-      what keeps the pair kicks' sums, and so the trajectory, the same to the last bit;
+      filtered from the superset list in its order (:func:`_pairs_from_superset`);
     - outer wall list ``wc_n``: the disks within ``R + skin / 2`` of a wall, rescanned with the
       outer pair list or alone;
     - inner pair and wall lists, filtered from the outer ones with the smaller skin
@@ -978,12 +944,11 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
     pxy_2n = np.empty((2, n))  # scratch of the refresh
     order_n = np.empty(n, np.int64)  # cell order of the last rebuild
     warm = False
-    nc = _cells_per_side(L, rlist, 2)
-    r_sup = SUPERSET_REACH * L / nc
-    use_sup = nc > 1 and r_sup > rlist
+    nc_sup = _cells_per_side(L, SUPERSET_FACTOR * rlist)
+    r_sup = L / nc_sup  # the side of the superset's cells
+    use_sup = nc_sup > 1
     sup_i = np.empty(pairs_i.shape[0], pairs_i.dtype)
     sup_j = np.empty(pairs_j.shape[0], pairs_j.dtype)
-    ck = np.empty(pairs_i.shape[0], np.int64)
     n_sup = -1  # no superset list yet
     disp_sup = 0.0  # since the superset's build
     n_in, n_wa, n_act, q_free = _refresh_active(
@@ -1020,14 +985,14 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
                 if use_sup:
                     # every pair within rlist now was within rlist + 2 disp_sup at its build
                     fresh = n_sup < 0 or not (rlist + 2.0 * disp_sup < r_sup * (1.0 - 1e-12))
-                    (pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup, ck) = _rebuild_outer(
+                    (pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup) = _rebuild_outer(
                         x_n, y_n, L, rlist, r_sup, fresh, pairs_i, pairs_j, sup_i, sup_j, n_sup,
-                        ck, order_n, warm)
+                        order_n, warm)
                     warm = True
                     if fresh:
                         disp_sup = 0.0
                 while npairs < 0:
-                    npairs = _build_pairs_xy(x_n, y_n, L, rlist, rlist, 1, pairs_i, pairs_j,
+                    npairs = _build_pairs_xy(x_n, y_n, L, rlist, rlist, pairs_i, pairs_j,
                                              order_n, warm)
                     warm = True
                     if npairs < 0:
