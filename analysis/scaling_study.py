@@ -6,12 +6,17 @@ points that differ only in training settings reuse the same MD and images (Snake
 exactly what a changed value feeds). After each run the artifacts the study reads (metrics,
 scores, Fig. 7 fits, A1, the training benchmark) are copied to ``<out>/<point>/``; ``--collect``
 then writes the table and learning curves (``name=<results folder>`` adds a run made elsewhere,
-e.g. ``repro=results/repro``).
+e.g. ``repro=results/repro``). ``--table`` draws the figure from a committed study table instead
+(the earlier points' artifacts are not kept), and ``--recheck`` adds the balanced process-count
+recheck of issue 25 as its third panel, from committed run folders with a ``spread.csv``.
 
     python analysis/scaling_study.py --workdir /tmp/study_run --out /tmp/study procs32 fp32 procs08
     python analysis/scaling_study.py --out /tmp/study --collect procs32 fp32 procs08 \
         repro=results/repro --series "N = 100, 200=procs08,procs16,procs32" \
         --figure docs/figures/scaling.png
+    python analysis/scaling_study.py --out /tmp/study --table docs/results/scaling_table.md \
+        --series "N = 100, 200=procs08,procs16,procs32" ... \
+        --recheck "36=docs/results/repro_sub36" ... --figure docs/figures/scaling.png
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from thermolearn.checks import load_config  # noqa: E402
-from thermolearn.paper_a.scaling import collect  # noqa: E402
+from thermolearn.paper_a.scaling import collect, read_table_md, recheck_point  # noqa: E402
 from thermolearn.paper_a.scaling_figure import plot_scaling  # noqa: E402
 
 KEEP = ["paper_a/model/siamese.pt", "paper_a/model/metrics.json", "paper_a/model/scores.csv",
@@ -69,9 +76,22 @@ def markdown(table) -> str:
     return "\n".join(lines) + "\n"
 
 
+def recheck_markdown(recheck) -> str:
+    """The balanced recheck as markdown: one row per point, each row's mean +- sd over seeds."""
+    keys = [c[:-5] for c in recheck if c.endswith(" mean")]
+    head = ["point", "training processes", "pairs per process", "seeds", "training CPU-h"] + keys
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for r in recheck.to_dict("records"):
+        cells = [str(r["name"]), str(r["train_processes"]), f"{r['pairs_per_process']:.0f}",
+                 str(r["seeds"]), f"{r['train_cpu_h']:.3f}"]
+        cells += [f"{r[k + ' mean']:.4f} +- {r[k + ' sd']:.4f}" for k in keys]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("points", nargs="+", help="study presets (presets/study/<name>.yaml); with "
+    ap.add_argument("points", nargs="*", help="study presets (presets/study/<name>.yaml); with "
                     "--collect also name=run_dir for a run made elsewhere")
     ap.add_argument("--base", default="presets/study/base.yaml", help="preset under the study presets")
     ap.add_argument("--workdir", type=Path, help="shared Snakemake working directory")
@@ -81,7 +101,26 @@ def main() -> None:
     ap.add_argument("--series", nargs="*", default=[], metavar="LABEL=P1,P2,...",
                     help="points that differ only in training processes, one line of the figure")
     ap.add_argument("--figure", type=Path, help="write the study figure here")
+    ap.add_argument("--table", type=Path, help="draw from this committed study table (markdown) "
+                    "instead of collecting points")
+    ap.add_argument("--recheck", nargs="*", default=[], metavar="LABEL=FOLDER",
+                    help="points of the balanced recheck: committed run folders with spread.csv")
     args = ap.parse_args()
+    if args.table is not None:
+        table = read_table_md(args.table)
+        recheck = pd.DataFrame([recheck_point(*r.split("=", 1)) for r in args.recheck])
+        if not recheck.empty:
+            args.out.mkdir(parents=True, exist_ok=True)
+            recheck.to_csv(args.out / "recheck.csv", index=False)
+            (args.out / "recheck.md").write_text(recheck_markdown(recheck))
+            print(recheck.T.to_string())
+        if args.figure is not None:
+            series = {k: v.split(",") for k, v in (s.rsplit("=", 1) for s in args.series)}
+            plot_scaling(table, None, args.figure, series,
+                         recheck=None if recheck.empty else recheck)
+        return
+    if not args.points:
+        ap.error("name the points to run or collect, or give --table")
     if not args.collect:
         if args.workdir is None:
             ap.error("--workdir is needed to run points")

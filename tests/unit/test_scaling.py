@@ -14,7 +14,7 @@ from conftest import REPO
 from thermolearn.checks import load_config
 from thermolearn.paper_a.design import make_design
 from thermolearn.paper_a.entropy import vdw_entropy
-from thermolearn.paper_a.scaling import collect
+from thermolearn.paper_a.scaling import collect, read_table_md, recheck_point
 
 
 
@@ -73,3 +73,48 @@ def test_every_study_preset_is_a_valid_config_on_its_base(point):
         paths.append(REPO / "presets/study" / f"{point}.yaml")
     config = load_config(*paths)
     assert len(make_design(config)) == config["paper_a"]["design"]["n_processes"]
+
+
+def test_the_committed_study_table_reads_back():
+    """The figure's earlier points come from the committed table: every row, numbers as
+    numbers, an empty cell as NaN; a table with a short row is named, not half-read."""
+    table = read_table_md(REPO / "docs/results/scaling_table.md")
+    assert "repro_procs112" in set(table["name"])
+    row = table.set_index("name").loc["repro"]
+    assert row["train_processes"] == 56 and abs(row["test_accuracy"] - 0.940) < 1e-9
+    assert np.isnan(table.set_index("name").loc["repro_procs112", "a1_r2"])
+
+
+def test_a_short_row_is_named(tmp_path):
+    bad = tmp_path / "t.md"
+    bad.write_text("| name | a |\n|---|---|\n| x | 1 |\n| y |\n")
+    with pytest.raises(ValueError, match="t.md"):
+        read_table_md(bad)
+
+
+def write_seed(folder, n_train, pairs_per_epoch, cpu_s):
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps(
+        {"n_processes": {"train": n_train}, "train_pairs_per_epoch": pairs_per_epoch}))
+    (folder / "train.tsv").write_text(f"s\tcpu_time\n1.0\t{cpu_s}\n")
+
+
+def test_a_recheck_point_reads_its_spread_and_its_seeds(tmp_path):
+    """Mean and sd come from the spread table, the design from every seed's metrics (36 x 512
+    pairs per epoch), the training CPU as the seeds' mean: (1800 + 3600) / 2 s = 0.75 h."""
+    quantities = ["test loss", "test accuracy", "A1: reflexivity X ~ X'",
+                  "Fig. 7: R^2 of S~ vs S_vdW, N=1000 (test states)",
+                  "Fig. 7: R^2 of S~ vs S_vdW, N=2000 (test states)"]
+    pd.DataFrame({"paper": "A", "quantity": quantities, "mean": [0.15, 0.93, 0.98, 0.97, 0.99],
+                  "sd": [0.02, 0.01, 0.003, 0.004, 0.005]}).to_csv(tmp_path / "spread.csv",
+                                                                    index=False)
+    write_seed(tmp_path / "seed1", 36, 36 * 512, 1800.0)
+    write_seed(tmp_path / "seed2", 36, 36 * 512, 3600.0)
+    row = recheck_point("36 x 512", tmp_path)
+    assert (row["train_processes"], row["pairs_per_process"], row["seeds"]) == (36, 512, 2)
+    assert row["train_cpu_h"] == pytest.approx(0.75)
+    assert row["test accuracy mean"] == 0.93 and row["Fig. 7 N=2000 sd"] == 0.005
+    assert row["A1 mean"] == 0.98
+    write_seed(tmp_path / "seed3", 72, 72 * 256, 3600.0)  # another design among the seeds
+    with pytest.raises(ValueError, match="different designs"):
+        recheck_point("mixed", tmp_path)

@@ -72,3 +72,71 @@ def collect(points: dict[str, str | Path], R: float = 1.0) -> tuple[pd.DataFrame
         curves.append(curve)
     return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
 
+
+
+def read_table_md(path: str | Path) -> pd.DataFrame:
+    """The study table as ``analysis/scaling_study.py`` wrote it (markdown, one row per point):
+    the numbers of points whose artifacts are no longer kept."""
+    lines = [ln.strip() for ln in Path(path).read_text().splitlines() if ln.strip().startswith("|")]
+    if len(lines) < 3 or set(lines[1].replace("|", "")) - set("-: "):
+        raise ValueError(f"{path}: not a markdown table (header, separator, rows)")
+    cols = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines[2:]]
+    if any(len(r) != len(cols) for r in rows):
+        raise ValueError(f"{path}: a row has another number of cells than the header")
+    df = pd.DataFrame(rows, columns=cols)
+    for c in df.columns:
+        if c not in ("name", "amp"):
+            df[c] = pd.to_numeric(df[c].replace({"": None, "nan": None}), errors="raise")
+    return df
+
+
+# the rows of the balanced recheck (issue 25): short name -> start of the spread table's quantity
+RECHECK_ROWS = {
+    "test accuracy": "test accuracy",
+    "test loss": "test loss",
+    "Fig. 7 N=1000": "Fig. 7: R^2 of S~ vs S_vdW, N=1000",
+    "Fig. 7 N=2000": "Fig. 7: R^2 of S~ vs S_vdW, N=2000",
+    "A1": "A1: reflexivity",
+}
+
+
+def recheck_point(label: str, folder: str | Path) -> dict:
+    """One point of the balanced process-count recheck from a committed run folder.
+
+    The folder holds ``spread.csv`` (``thermolearn spread``: each row over the seeds) and, for
+    every seed, anywhere under it, ``metrics.json`` and the training job's benchmark
+    ``train.tsv``.
+
+    Returns
+    -------
+    dict
+        ``name``, ``train_processes``, ``pairs_per_process`` (per epoch), ``seeds``,
+        ``train_cpu_h`` (mean over the seeds), and ``<row> mean`` / ``<row> sd`` for each of
+        :data:`RECHECK_ROWS`.
+    """
+    folder = Path(folder)
+    spread = pd.read_csv(folder / "spread.csv")
+    metrics = sorted(folder.rglob("metrics.json"))
+    tsvs = sorted(folder.rglob("train.tsv"))
+    if not metrics or len(tsvs) != len(metrics):
+        raise ValueError(f"{folder}: needs one metrics.json and one train.tsv per seed "
+                         f"(found {len(metrics)} and {len(tsvs)})")
+    designs = set()
+    for m_path in metrics:
+        m = json.loads(m_path.read_text())
+        n_train = int(m["n_processes"]["train"])
+        designs.add((n_train, int(m["train_pairs_per_epoch"]) / n_train))
+    if len(designs) != 1:
+        raise ValueError(f"{folder}: its seeds trained on different designs {sorted(designs)}")
+    (n_train, per_process), = designs
+    row = {"name": label, "train_processes": n_train, "pairs_per_process": per_process,
+           "seeds": len(metrics),
+           "train_cpu_h": sum(cpu_seconds(t) for t in tsvs) / len(tsvs) / 3600}
+    for key, prefix in RECHECK_ROWS.items():
+        hit = spread[spread["quantity"].str.startswith(prefix)]
+        if len(hit) != 1:
+            raise ValueError(f"{folder / 'spread.csv'}: {len(hit)} rows start with {prefix!r}")
+        row[f"{key} mean"] = float(hit["mean"].iloc[0])
+        row[f"{key} sd"] = float(hit["sd"].iloc[0])
+    return row

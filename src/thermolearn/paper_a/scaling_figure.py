@@ -14,17 +14,20 @@ from . import published
 FIG7_BAR = 0.98  # the reproduction table's bar for the Fig. 7 R^2 (report.reproduction)
 
 
-def plot_scaling(table: pd.DataFrame, curves: pd.DataFrame, out: str | Path,
-                 series: dict[str, list[str]], paper_accuracy: float = published.TEST["accuracy"]) -> None:
+def plot_scaling(table: pd.DataFrame, curves: pd.DataFrame | None, out: str | Path,
+                 series: dict[str, list[str]], paper_accuracy: float = published.TEST["accuracy"],
+                 recheck: pd.DataFrame | None = None) -> None:
     """Three panels against training processes, one line per series (points that differ only in
     training processes, e.g. one system size): test accuracy with the S_vdW ceiling of the same
-    pairs; the R^2 of Fig. 7 (worst N) and of A1; and the validation accuracy of every point
-    against training pairs seen.
+    pairs; the R^2 of Fig. 7 (worst N) and of A1; and either the balanced recheck (``recheck``,
+    :func:`plot_recheck`) or the validation accuracy of every point against training pairs seen.
 
     Parameters
     ----------
-    table, curves : from :func:`thermolearn.paper_a.scaling.collect`.
+    table, curves : from :func:`thermolearn.paper_a.scaling.collect` (or the table alone,
+        :func:`thermolearn.paper_a.scaling.read_table_md`).
     series : label -> names of its points (each a row of ``table``).
+    recheck : rows of :func:`thermolearn.paper_a.scaling.recheck_point`, optional.
     """
     style()
     fig, (ax_p, ax_r, ax_c) = plt.subplots(1, 3, figsize=(16, 4.8))
@@ -49,11 +52,44 @@ def plot_scaling(table: pd.DataFrame, curves: pd.DataFrame, out: str | Path,
         ax.set_xticks(ticks, [str(n) for n in ticks])
         ax.xaxis.set_minor_locator(plt.NullLocator())
         ax.legend(fontsize="x-small")
-    colors = plt.get_cmap("tab20").colors  # more points than the default 10-colour cycle
-    for k, (name, grp) in enumerate(curves.groupby("name", sort=False)):
-        ax_c.plot(grp["pairs_seen"], grp["val_accuracy"], "-", lw=1.2, color=colors[k % 20],
-                  label=name)
-    ax_c.set(xscale="log", xlabel="training pairs seen", ylabel="validation pair accuracy",
-             title="learning curves")
-    ax_c.legend(fontsize="x-small", ncol=2)
+    if recheck is not None:
+        plot_recheck(ax_c, recheck)
+    else:
+        colors = plt.get_cmap("tab20").colors  # more points than the default 10-colour cycle
+        for k, (name, grp) in enumerate(curves.groupby("name", sort=False)):
+            ax_c.plot(grp["pairs_seen"], grp["val_accuracy"], "-", lw=1.2, color=colors[k % 20],
+                      label=name)
+        ax_c.set(xscale="log", xlabel="training pairs seen", ylabel="validation pair accuracy",
+                 title="learning curves")
+        ax_c.legend(fontsize="x-small", ncol=2)
     save_figure(fig, out)
+
+
+def plot_recheck(ax, recheck: pd.DataFrame) -> None:
+    """The balanced recheck on one axis: test accuracy and the Fig. 7 R^2 of each N (mean +- sd
+    over seeds) against training processes, one marker per point, labelled with its pairs per
+    process and epoch; the Fig. 7 bar as a line."""
+    fig7 = [c[:-5] for c in recheck if c.startswith("Fig. 7") and c.endswith(" mean")]
+    quantities = [("test accuracy", "o")] + [(c, m) for c, m in zip(fig7, "s^v")]
+    for k, (q, marker) in enumerate(quantities):
+        for j, (_, r) in enumerate(recheck.sort_values(["pairs_per_process",
+                                                        "train_processes"]).iterrows()):
+            filled = r["pairs_per_process"] == recheck["pairs_per_process"].min()
+            x = r["train_processes"] * (1.0 + 0.03 * (k - 1))  # side by side
+            ax.errorbar(x, r[f"{q} mean"], yerr=r[f"{q} sd"], fmt=marker, color=f"C{k}",
+                        mfc=f"C{k}" if filled else "white", ms=7, capsize=3,
+                        label=q if j == 0 else None)
+            if k == 0:
+                ax.annotate(f"{r['pairs_per_process']:.0f} pairs/process\n"
+                            f"{r['train_cpu_h']:.2f} CPU-h, {r['seeds']} seeds",
+                            (x, r[f"{q} mean"]), textcoords="offset points", xytext=(8, -22),
+                            fontsize="x-small")
+    ax.axhline(FIG7_BAR, color="gray", ls=":", lw=1, label=f"Fig. 7 bar {FIG7_BAR}")
+    ticks = sorted(recheck["train_processes"].unique())
+    ax.set(xscale="log", xlabel="training processes (balanced by cell)", ylabel="test value",
+           title="balanced subsets, repro design (2 seeds)\n"
+                 "filled: 256 pairs/process; open: same cost")
+    ax.set_xticks(ticks, [str(int(n)) for n in ticks])
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.set_xlim(min(ticks) / 1.4, max(ticks) * 1.4)
+    ax.legend(fontsize="x-small", loc="lower right")
