@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -45,7 +46,9 @@ def run_point(point: str, base: str, workdir: Path, out: Path, cores: int) -> No
     preset = REPO / "presets" / "study" / f"{point}.yaml"
     results = Path("results") / load_config(REPO / "config.yaml", REPO / base, preset)["preset"]
     targets = [str(results / k) for k in KEEP if not k.startswith("benchmarks")]
-    cmd = ["snakemake", "--cores", str(cores), "--configfile", str(REPO / base), str(preset),
+    # a point with no overrides (procs32: the base itself) is not a config file to Snakemake
+    overrides = [str(preset)] if yaml.safe_load(preset.read_text()) else []
+    cmd = ["snakemake", "--cores", str(cores), "--configfile", str(REPO / base), *overrides,
            "--directory", str(workdir), "--snakefile", str(REPO / "Snakefile"), *targets]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=REPO)
