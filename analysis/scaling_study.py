@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from thermolearn.checks import load_config  # noqa: E402
+from thermolearn.provenance import code_version  # noqa: E402
 from thermolearn.paper_a.scaling import collect, read_table_md, recheck_point  # noqa: E402
 from thermolearn.paper_a.scaling_figure import plot_scaling  # noqa: E402
 
@@ -79,11 +80,16 @@ def markdown(table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def recheck_markdown(recheck) -> str:
-    """The balanced recheck as markdown: one row per point, each row's mean +- sd over seeds."""
+def recheck_markdown(recheck, sources: list[str]) -> str:
+    """The balanced recheck as markdown: one row per point, each row's mean +- sd over seeds,
+    under a provenance line (the writing code, the run folders read)."""
     keys = [c[:-5] for c in recheck if c.endswith(" mean")]
     head = ["point", "training processes", "pairs per process", "seeds", "training CPU-h"] + keys
-    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    lines = ["# The balanced process-count recheck (issue 25, docs/scaling.md)", "",
+             f"Provenance: written by thermolearn {code_version()} (analysis/scaling_study.py "
+             f"--recheck) from {', '.join(sources)}; each folder's spread.md names its seeds' "
+             "config hashes and code versions.", "",
+             "| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for r in recheck.to_dict("records"):
         cells = [str(r["name"]), str(r["train_processes"]), f"{r['pairs_per_process']:.0f}",
                  str(r["seeds"]), f"{r['train_cpu_h']:.3f}"]
@@ -104,18 +110,19 @@ def main() -> None:
     ap.add_argument("--series", nargs="*", default=[], metavar="LABEL=P1,P2,...",
                     help="points that differ only in training processes, one line of the figure")
     ap.add_argument("--figure", type=Path, help="write the study figure here")
-    ap.add_argument("--table", type=Path, help="draw from this committed study table (markdown) "
-                    "instead of collecting points")
+    ap.add_argument("--table", type=Path, nargs="+", help="draw from these committed study "
+                    "tables (markdown) instead of collecting points")
     ap.add_argument("--recheck", nargs="*", default=[], metavar="LABEL=FOLDER",
                     help="points of the balanced recheck: committed run folders with spread.csv")
     args = ap.parse_args()
     if args.table is not None:
-        table = read_table_md(args.table)
+        table = pd.concat([read_table_md(t) for t in args.table], ignore_index=True)
         recheck = pd.DataFrame([recheck_point(*r.split("=", 1)) for r in args.recheck])
         if not recheck.empty:
             args.out.mkdir(parents=True, exist_ok=True)
             recheck.to_csv(args.out / "recheck.csv", index=False)
-            (args.out / "recheck.md").write_text(recheck_markdown(recheck))
+            (args.out / "recheck.md").write_text(
+                recheck_markdown(recheck, [r.split("=", 1)[1] for r in args.recheck]))
             print(recheck.T.to_string())
         if args.figure is not None:
             series = {k: v.split(",") for k, v in (s.rsplit("=", 1) for s in args.series)}
