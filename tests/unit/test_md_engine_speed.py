@@ -11,8 +11,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 from thermolearn.paper_a.md.engine import (GasParams, MDState, Simulator, _build_pairs_xy,
-                                           _contact_kick, _index_bits, _pair_kick,
-                                           _pairs_from_superset, compute_forces)
+                                           _contact_kick, _index_bits, _near_pairs, _pair_kick,
+                                           compute_forces)
 from thermolearn.paper_a.md.initial import random_state
 
 
@@ -78,8 +78,8 @@ def test_outer_list_from_the_superset_is_the_cell_scans_pairs(seed):
             cap = len(si) + 1
             pi = np.empty(cap, np.int64)
             pj = np.empty(cap, np.int64)
-            m = _pairs_from_superset(pos[:, 0].copy(), pos[:, 1].copy(), rlist, si, sj, len(si),
-                                     pi, pj)
+            m = _near_pairs(pos[:, 0].copy(), pos[:, 1].copy(), si, sj, len(si), rlist * rlist,
+                            pi, pj)
             wi, wj = scan(pos, L, rlist, rlist)
             got = list(zip(pi[:m], pj[:m]))
             assert {(min(a, b), max(a, b)) for a, b in got} == {

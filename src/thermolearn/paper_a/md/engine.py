@@ -15,17 +15,17 @@ refresh) are copied into short arrays and drifted and kicked every step; every o
 its position at the step it was last moved, and is brought forward by :func:`_fly` when a list
 is refreshed, when it becomes active and on return. :func:`_fly` gives, bit for bit, what the
 per-step drift ``x <- fl(x + fl(dt v))`` gives (in O(1) per disk), so free flight adds no
-rounding of its own. The second half kick
-of a step is merged with the first half kick of the next, so no force array is touched between
-steps; velocities and forces are synchronised on return. Pairs come from a half Verlet list
-(radius ``2R + skin``), rebuilt when a bound on the largest displacement since its build (exact
-on entry, then ``dt max|v|`` per step) exceeds ``skin / 2``: filtered, in its order, from a
-superset list of twice its radius, itself built from cells of that radius about every fifth
-rebuild. The order of the pairs is the only thing the lists decide besides which pairs are
-looked at: a disk in two contacts at once sums its kicks in that order, so it sets the
-floating-point rounding, not the physics (docs/md_accuracy.md). The active disks are those of an inner list filtered from it with half
-the skin, and the pair kicks run over a shorter list filtered from that one with a tenth,
-each refiltered likewise (see :func:`_run_xy`). No ``prange``: at N ~ 2000 a step takes under
+rounding of its own. The second half kick of a step is merged with the first half kick of the
+next, so no force array is touched between steps; velocities and forces are synchronised on
+return. Pairs come from a half Verlet list (radius ``2R + skin``), rebuilt when a bound on the
+largest displacement since its build (exact on entry, then ``dt max|v|`` per step) exceeds
+``skin / 2``: filtered, in its order, from a superset list of twice its radius, itself built
+from cells of that radius about every fifth rebuild. The order of the pairs is the only thing
+the lists decide besides which pairs are looked at: a disk in two contacts at once sums its
+kicks in that order, so it sets the floating-point rounding, not the physics
+(docs/md_accuracy.md). The active disks are those of an inner list filtered from it with half
+the skin, and the pair kicks run over a shorter list filtered from that one with a tenth, each
+refiltered likewise (see :func:`_run_xy`). No ``prange``: at N ~ 2000 a step takes under
 1 us, less than the per-step threading overhead.
 
 The interaction is written once (``_overlap_energy``, ``_wall_overlaps``, ``_kick_pair``) and
@@ -355,32 +355,6 @@ def _index_bits(n):
     while (1 << bits) < n:
         bits += 1
     return bits
-
-
-@njit(cache=True)
-def _pairs_from_superset(x_n, y_n, r, sup_i, sup_j, n_sup, pairs_i, pairs_j):
-    """The pairs of a superset list closer than ``r``, in the superset's order.
-
-    ``sup_i, sup_j`` (``n_sup`` pairs) must hold every pair closer than ``r``; ``pairs_i,
-    pairs_j`` must hold ``n_sup`` entries. One branch-free pass: each pair is written, and the
-    write position advances when it passes the distance test.
-
-    Returns
-    -------
-    int
-        Number of pairs kept.
-    """
-    rl2 = r * r
-    w = 0
-    for p in range(n_sup):
-        i = sup_i[p]
-        j = sup_j[p]
-        dx = x_n[i] - x_n[j]
-        dy = y_n[i] - y_n[j]
-        pairs_i[w] = i
-        pairs_j[w] = j
-        w += dx * dx + dy * dy < rl2
-    return w
 
 
 @njit(cache=True)
@@ -859,7 +833,7 @@ def _rebuild_outer(x_n, y_n, L, rlist, r_sup, fresh, pairs_i, pairs_j, sup_i, su
     if pairs_i.shape[0] <= n_sup:
         pairs_i = np.empty(2 * n_sup + 1, pairs_i.dtype)
         pairs_j = np.empty(2 * n_sup + 1, pairs_j.dtype)
-    npairs = _pairs_from_superset(x_n, y_n, rlist, sup_i, sup_j, n_sup, pairs_i, pairs_j)
+    npairs = _near_pairs(x_n, y_n, sup_i, sup_j, n_sup, rlist * rlist, pairs_i, pairs_j)
     return pairs_i, pairs_j, npairs, sup_i, sup_j, n_sup
 
 
@@ -889,7 +863,7 @@ def _run_xy(x_n, y_n, vx_n, vy_n, fx_n, fy_n, rx_n, ry_n, pairs_i, pairs_j, npai
       build) < r_sup`` (about five), and is built afresh at the first rebuild of each call;
     - outer pair list (``pairs_i, pairs_j``: all pairs within ``2R + skin`` of the positions
       ``rx_n, ry_n`` at its build; the displacement since the build is exact on entry),
-      filtered from the superset list in its order (:func:`_pairs_from_superset`);
+      filtered from the superset list in its order (:func:`_near_pairs`);
     - outer wall list ``wc_n``: the disks within ``R + skin / 2`` of a wall, rescanned with the
       outer pair list or alone;
     - inner pair and wall lists, filtered from the outer ones with the smaller skin
