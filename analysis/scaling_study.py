@@ -61,13 +61,18 @@ def run_point(point: str, base: str, workdir: Path, out: Path, cores: int) -> No
 
 
 def markdown(table) -> str:
-    """The study table as markdown, one row per point, the columns docs/scaling.md shows."""
+    """The study table as markdown, one row per point, the columns docs/scaling.md shows, under
+    a provenance line (the writing code; each point's network config hash and code version)."""
     cols = ["name", "train_processes", "size", "amp", "pairs_seen", "epochs", "best_epoch",
             "train_cpu_h", "test_accuracy", "ceiling"] + sorted(
         c for c in table if c.startswith(("acc_N", "fig7_r2_N"))) + ["a1_r2"]
     cols = [c for c in cols if c in table]
     fmt = {"train_cpu_h": "{:.3f}", "test_accuracy": "{:.3f}", "ceiling": "{:.3f}"}
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    points = "; ".join(f"{r['name']}: config hash `{r.get('config_hash')}`, code "
+                       f"{r.get('code_version')}" for r in table.to_dict("records"))
+    lines = [f"Provenance: written by thermolearn {code_version()} (analysis/scaling_study.py "
+             f"--collect); {points}.", "",
+             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in table.to_dict("records"):
         cells = []
         for c in cols:

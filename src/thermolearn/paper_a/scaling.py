@@ -31,7 +31,8 @@ def collect_point(name: str, run_dir: str | Path, R: float = 1.0) -> tuple[dict,
         ``name``, test loss and accuracy, accuracy and S_vdW ceiling per N (``acc_N<n>``,
         ``ceiling_N<n>``) and pooled (``ceiling``), Fig. 7 R^2 per N on the test states
         (``fig7_r2_N<n>``), A1 R^2 (``a1_r2``, if the run has it), training processes, image
-        size, epochs, pairs seen, training CPU-hours.
+        size, epochs, pairs seen, training CPU-hours; the network's ``config_hash`` and
+        ``code_version`` (its ``metrics.json``).
     curve : DataFrame
         The validation learning curve: ``name, epoch, pairs_seen, val_accuracy, val_loss``.
     """
@@ -45,7 +46,9 @@ def collect_point(name: str, run_dir: str | Path, R: float = 1.0) -> tuple[dict,
            "train_processes": m["n_processes"]["train"], "size": m["meta"]["config"]["size"],
            "amp": m["amp"], "epochs": m["epochs"], "best_epoch": m["best_epoch"],
            "pairs_seen": m["epochs"] * per_epoch,
-           "train_cpu_h": cpu_seconds(res / "benchmarks/paper_a/train.tsv") / 3600}
+           "train_cpu_h": cpu_seconds(res / "benchmarks/paper_a/train.tsv") / 3600,
+           "config_hash": m["meta"].get("config_hash"),
+           "code_version": m["meta"].get("thermolearn_version")}
     for n, grp in pairs.groupby("N"):
         row[f"acc_N{n}"] = float(grp["correct"].mean())
         row[f"ceiling_N{n}"] = float((grp["gap"] > 0).mean())
