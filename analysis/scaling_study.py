@@ -103,6 +103,12 @@ def recheck_markdown(recheck, sources: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def parse_series(items: list[str], names: list[str]) -> dict[str, list[str]]:
+    """``--series LABEL=P1,P2,...`` as label -> point names; all points as one line if none."""
+    series = dict(item.rsplit("=", 1) for item in items) or {"all": ",".join(names)}
+    return {label: points.split(",") for label, points in series.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("points", nargs="*", help="study presets (presets/study/<name>.yaml); with "
@@ -130,8 +136,7 @@ def main() -> None:
                 recheck_markdown(recheck, [r.split("=", 1)[1] for r in args.recheck]))
             print(recheck.T.to_string())
         if args.figure is not None:
-            series = {k: v.split(",") for k, v in (s.rsplit("=", 1) for s in args.series)}
-            plot_scaling(table, None, args.figure, series,
+            plot_scaling(table, None, args.figure, parse_series(args.series, list(table["name"])),
                          recheck=None if recheck.empty else recheck)
         return
     if not args.points:
@@ -148,8 +153,7 @@ def main() -> None:
     print(table.T.to_string())
     (args.out / "scaling_table.md").write_text(markdown(table))
     if args.figure is not None:
-        series = dict(s.rsplit("=", 1) for s in args.series) or {"all": ",".join(points)}
-        plot_scaling(table, curves, args.figure, {k: v.split(",") for k, v in series.items()})
+        plot_scaling(table, curves, args.figure, parse_series(args.series, list(points)))
 
 
 if __name__ == "__main__":
